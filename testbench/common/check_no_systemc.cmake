@@ -1,0 +1,16 @@
+# Fails when a file under ROOT includes a SystemC or TLM header: firmware
+# sees hardware only through its hardware-abstraction interface.
+file(GLOB_RECURSE files "${ROOT}/*.h" "${ROOT}/*.hpp" "${ROOT}/*.cpp")
+set(offenders "")
+foreach(f IN LISTS files)
+  file(STRINGS "${f}" hits REGEX "#[ \t]*include[ \t]*[<\"](systemc|tlm|sysc/)")
+  if(hits)
+    list(APPEND offenders "${f}: ${hits}")
+  endif()
+endforeach()
+if(offenders)
+  string(REPLACE ";" "\n" offenders "${offenders}")
+  message(FATAL_ERROR "firmware includes SystemC:\n${offenders}")
+endif()
+list(LENGTH files n)
+message(STATUS "${n} firmware files, none includes SystemC")

@@ -1,0 +1,23 @@
+// How test failures print copysim's value types.
+#pragma once
+
+#include <ostream>
+
+#include "rtl/checkcode/stored_block.h"
+#include "rtl/drr/drr_pins.h"
+
+namespace copysim::checkcode {
+inline std::ostream& operator<<(std::ostream& os, const LogicalAddress& la) {
+  return os << "{device " << la.device << ", block " << la.block << "}";
+}
+inline std::ostream& operator<<(std::ostream& os, BlockCheck check) {
+  return os << to_string(check);
+}
+}  // namespace copysim::checkcode
+
+namespace copysim::drr {
+inline std::ostream& operator<<(std::ostream& os, const DrrStatus& s) {
+  return os << "{blocks " << s.blocks << ", cd_errors " << s.cd_errors << ", la_errors "
+            << s.la_errors << ", first_bad " << s.first_bad << "}";
+}
+}  // namespace copysim::drr

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages copysim builds and tests with. Idempotent:
+# packages already present are left alone, and the script says which ones it
+# installs and why before it touches anything.
+set -euo pipefail
+
+# package            why copysim needs it
+packages=(
+  "cmake"               # build system (3.25 on Debian 12)
+  "ninja-build"         # build tool used by the CMake presets
+  "g++"                 # C++20 compiler
+  "pkg-config"          # finds SystemC, which ships no CMake package
+  "verilator"           # compiles the RTL blocks under rtl/
+  "libsystemc-dev"      # the hardware platform under systemc/
+  "libboost-test-dev"   # the test suites under testbench/
+  "libfmt-dev"          # log and report formatting
+  "libcli11-dev"        # command-line parsing of the copysim tool
+  "nlohmann-json3-dev"  # statistics and configuration in JSON
+  "zlib1g-dev"          # FST waveforms from Verilator
+  "gtkwave"             # fst2vcd/vcd2fst read the waveforms back in tests
+  "clang-format"        # one code style, checked by a test
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: done"
