@@ -40,9 +40,10 @@ inline constexpr CrcModel kCrc64Nvme{"CRC-64/NVME",
                                      0xae8b14860a799888,
                                      0xf310303b2b6f6e42};
 
-// Table-driven, byte-at-a-time engine for one model. The register is kept in
-// the model's own bit order (reflected when refin), so update() can be
-// resumed across calls and across beats of a data path.
+// Table-driven engine for one model, eight bytes per step (slicing-by-8) and
+// byte by byte for the rest. The register is kept in the model's own bit
+// order (reflected when refin), so update() can be resumed across calls and
+// across beats of a data path.
 class Crc {
  public:
   explicit Crc(const CrcModel& model);
@@ -58,7 +59,10 @@ class Crc {
   CrcModel model_;
   uint64_t mask_;
   uint64_t initial_;
-  std::array<uint64_t, 256> table_{};
+  // Non-reflected models keep the register aligned to bit 63 inside
+  // update(), so one set of tables serves every width.
+  unsigned align_;
+  std::array<std::array<uint64_t, 256>, 8> table_{};
 };
 
 uint64_t reflect(uint64_t value, unsigned width);

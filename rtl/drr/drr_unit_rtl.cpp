@@ -51,7 +51,7 @@ class Verilated final : public DrrUnitRtl {
     context_ = std::make_unique<VerilatedContext>();
     context_->traceEverOn(true);    // must precede the model's construction
     context_->fatalOnError(false);  // an RTL $error must not abort the process
-    top_ = std::make_unique<Top>(context_.get(), "drr_unit");
+    top_ = std::make_unique<Top>(context_.get(), "TOP");
   }
 
   ~Verilated() override {

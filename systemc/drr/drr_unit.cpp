@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include <fmt/ranges.h>
+
 #include "rtl/drr/drr_stepper.h"
 #include "rtl/drr/drr_transfer.h"
 #include "rtl/drr/drr_unit_model.h"
@@ -37,22 +39,42 @@ std::optional<DrrImplementation> parse_drr_implementation(std::string_view name)
   return std::nullopt;
 }
 
+void DrrUnit::validate(const Config& config) {
+  if (!(config.clock_mhz > 0.0 && config.clock_mhz <= 1e6)) {
+    throw std::invalid_argument(
+        fmt::format("drr unit clock_mhz={}: must be in (0, 1000000]", config.clock_mhz));
+  }
+  if (!drr::valid_data_bytes(config.data_bytes)) {
+    throw std::invalid_argument(
+        fmt::format("drr unit data_bytes={}: must be a power of two in 8..512", config.data_bytes));
+  }
+  check_probability(config.in_gap_probability, "in_gap_probability");
+  check_probability(config.out_stall_probability, "out_stall_probability");
+  const bool stalls = config.in_gap_probability > 0.0 || config.out_stall_probability > 0.0;
+  if (stalls && config.implementation == DrrImplementation::fast) {
+    throw std::invalid_argument(
+        "drr unit random stalls need a stepped implementation (rtl or model), not fast");
+  }
+  if (!config.wave_file.empty() && config.implementation != DrrImplementation::rtl) {
+    throw std::invalid_argument(fmt::format("drr unit wave_file needs implementation rtl, not {}",
+                                            to_string(config.implementation)));
+  }
+  if (config.implementation == DrrImplementation::rtl) {
+    const auto widths = drr::drr_rtl_widths();
+    if (std::find(widths.begin(), widths.end(), config.data_bytes) == widths.end()) {
+      throw std::invalid_argument(
+          fmt::format("drr unit data_bytes={}: the rtl implementation is built for {}",
+                      config.data_bytes, fmt::join(widths, " and ")));
+    }
+  }
+}
+
 DrrUnit::DrrUnit(const sc_core::sc_module_name& name, Config config)
     : sc_core::sc_module(name), config_(std::move(config)), stall_rng_(config_.stall_seed) {
-  if (!(config_.clock_mhz > 0.0)) {
-    throw std::invalid_argument(
-        fmt::format("{}: clock_mhz={} must be positive", this->name(), config_.clock_mhz));
-  }
+  validate(config_);
   // Whole, even picoseconds so that both clock phases land on the time grid.
   period_ps_ = 2 * static_cast<uint64_t>(std::llround(1e6 / config_.clock_mhz / 2.0));
   period_ = sc_core::sc_time(static_cast<double>(period_ps_), sc_core::SC_PS);
-  if (!drr::valid_data_bytes(config_.data_bytes)) {
-    throw std::invalid_argument(fmt::format("{}: data_bytes={} must be a power of two in 8..512",
-                                            this->name(), config_.data_bytes));
-  }
-  check_probability(config_.in_gap_probability, "in_gap_probability");
-  check_probability(config_.out_stall_probability, "out_stall_probability");
-
   switch (config_.implementation) {
     case DrrImplementation::rtl: {
       auto rtl = drr::make_drr_unit_rtl(config_.data_bytes, period_ps_);
@@ -64,16 +86,7 @@ DrrUnit::DrrUnit(const sc_core::sc_module_name& name, Config config)
       pins_ = std::make_unique<drr::DrrUnitModel>(config_.data_bytes);
       break;
     case DrrImplementation::fast:
-      if (config_.in_gap_probability > 0.0 || config_.out_stall_probability > 0.0) {
-        throw std::invalid_argument(
-            fmt::format("{}: random stalls need a stepped implementation (rtl or model), not fast",
-                        this->name()));
-      }
       break;
-  }
-  if (!config_.wave_file.empty() && rtl_ == nullptr) {
-    throw std::invalid_argument(fmt::format("{}: wave_file needs implementation rtl, not {}",
-                                            this->name(), to_string(config_.implementation)));
   }
   SC_HAS_PROCESS(DrrUnit);
   SC_THREAD(power_on);

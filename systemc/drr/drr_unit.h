@@ -48,6 +48,9 @@ class DrrUnit : public sc_core::sc_module {
     uint64_t la_errors = 0;
   };
 
+  // Throws std::invalid_argument naming the field and the rule it breaks.
+  static void validate(const Config& config);
+
   DrrUnit(const sc_core::sc_module_name& name, Config config);
   ~DrrUnit() override;
 
@@ -56,6 +59,10 @@ class DrrUnit : public sc_core::sc_module {
   // the transfer's simulated time. Concurrent callers are served in turn.
   drr::DrrStatus transfer(const drr::DrrCommand& cmd, std::span<const uint8_t> in,
                           std::span<uint8_t> out);
+
+  // The unit accepts transfers after its power-on reset cycle.
+  bool powered_on() const { return powered_on_; }
+  const sc_core::sc_event& powered_on_event() const { return powered_on_event_; }
 
   const Config& config() const { return config_; }
   const Stats& stats() const { return stats_; }
