@@ -1,0 +1,242 @@
+#include "systemc/array/storage_array.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "systemc/config/json_reader.h"
+#include "systemc/storage/drive.h"
+
+namespace copysim::sc {
+
+namespace {
+
+// Control-store footprint of the tables the array keeps from the start.
+constexpr uint64_t kSlotControlBytes = 64;    // directory entry and slot control block
+constexpr uint64_t kVolumeControlBytes = 256;  // volume table entry
+
+}  // namespace
+
+StorageArray::StorageArray(const sc_core::sc_module_name& name, const ArrayConfig& config)
+    : sc_core::sc_module(name), config_(config) {
+  processors_ = std::make_unique<Processors>(config.processors);
+  shared_memory_ = std::make_unique<SharedMemory>(config.shared_memory);
+  cache_ = std::make_unique<Cache>(config.cache);
+  shared_memory_->allocate("cache directory", config.cache.slots * kSlotControlBytes);
+
+  for (uint32_t i = 0; i < config.drives; ++i) {
+    drives_.push_back(std::make_unique<Drive>(fmt::format("{}.drive{}", this->name(), i),
+                                              config.drive));
+  }
+  for (uint32_t i = 0; i < config.disk_adapters.count; ++i) {
+    disk_adapters_.push_back(std::make_unique<DiskAdapter>(
+        fmt::format("dka{}", i).c_str(), config.disk_adapters, *cache_, *processors_));
+  }
+  auto lookup = [this](uint16_t device) { return volume(device); };
+  for (uint32_t i = 0; i < config.host_adapters.count; ++i) {
+    host_adapters_.push_back(std::make_unique<HostAdapter>(
+        fmt::format("ha{}", i).c_str(), config.host_adapters, *cache_, *processors_,
+        *shared_memory_, lookup));
+    host_adapters_.back()->on_io = [this](uint16_t device, bool is_write, uint64_t bytes,
+                                          const IoStatus& s) {
+      VolumeStats& v = volume_stats_[device];
+      const auto ps = static_cast<uint64_t>(s.response.value());
+      if (is_write) {
+        ++v.writes;
+        v.written_bytes += bytes;
+        v.write_response.record(ps);
+      } else {
+        ++v.reads;
+        v.read_bytes += bytes;
+        v.read_response.record(ps);
+      }
+      if (s.result == IoResult::data_check) ++v.data_checks;
+    };
+  }
+  lay_out_volumes();
+  cache_->on_write_pending = [this](Slot& slot) {
+    const Volume& v = volumes_.at(slot.key.device);
+    v.adapter->enqueue_destage(slot, v);
+  };
+}
+
+StorageArray::~StorageArray() = default;
+
+// Drives hang on the disk adapters round robin; volumes go round robin over
+// the drives, each volume contiguous on its drive.
+void StorageArray::lay_out_volumes() {
+  std::vector<DiskAdapter*> adapter_of(drives_.size());
+  std::vector<uint32_t> port_of(drives_.size());
+  for (std::size_t d = 0; d < drives_.size(); ++d) {
+    adapter_of[d] = disk_adapters_[d % disk_adapters_.size()].get();
+    port_of[d] = adapter_of[d]->attach(*drives_[d]);
+  }
+  std::vector<uint64_t> next_lba(drives_.size(), 0);
+  std::size_t next_drive = 0;
+  for (const VolumeGroupConfig& group : config_.volumes) {
+    const VolumeGeometry geometry = group.model == "FBA"
+                                        ? fba_volume(group.tracks, group.track_kib)
+                                        : ckd_3390(group.model);
+    for (uint32_t i = 0; i < group.count; ++i) {
+      const auto device = static_cast<uint16_t>(group.first_device + i);
+      if (volumes_.count(device)) {
+        throw ConfigError(fmt::format("{}: device {:#06x} is configured twice", name(), device));
+      }
+      const std::size_t d = next_drive++ % drives_.size();
+      Drive& drive = *drives_[d];
+      if (next_lba[d] + geometry.blocks() > drive.config().blocks()) {
+        throw ConfigError(fmt::format(
+            "{}: device {:#06x} ({} blocks) does not fit on {} ({} of {} blocks used); add "
+            "drives or cylinders",
+            name(), device, geometry.blocks(), drive.name(), next_lba[d],
+            drive.config().blocks()));
+      }
+      Volume v{device, geometry, &drive, adapter_of[d], port_of[d], next_lba[d]};
+      drive.format_extent(v.first_lba, geometry.blocks(), {device, 0});
+      next_lba[d] += geometry.blocks();
+      volumes_.emplace(device, v);
+      devices_.push_back(device);
+      volume_stats_[device];
+    }
+  }
+  std::sort(devices_.begin(), devices_.end());
+  shared_memory_->allocate("volume table", devices_.size() * kVolumeControlBytes);
+}
+
+const Volume* StorageArray::volume(uint16_t device) const {
+  auto it = volumes_.find(device);
+  return it == volumes_.end() ? nullptr : &it->second;
+}
+
+uint32_t StorageArray::host_ports() const {
+  return config_.host_adapters.count * config_.host_adapters.ports;
+}
+
+HostAdapter& StorageArray::adapter_of_port(uint32_t port, uint32_t& local) {
+  const uint32_t per = config_.host_adapters.ports;
+  local = port % per;
+  return *host_adapters_.at(std::min<std::size_t>(port / per, host_adapters_.size() - 1));
+}
+
+IoStatus StorageArray::read(uint32_t port, uint16_t device, uint64_t block, uint32_t count,
+                            std::span<uint8_t> data) {
+  if (port >= host_ports()) {
+    return {IoResult::out_of_range, 0,
+            fmt::format("{}: no host port {} (it has {})", name(), port, host_ports())};
+  }
+  uint32_t local = 0;
+  return adapter_of_port(port, local).read(local, device, block, count, data);
+}
+
+IoStatus StorageArray::write(uint32_t port, uint16_t device, uint64_t block, uint32_t count,
+                             std::span<const uint8_t> data) {
+  if (port >= host_ports()) {
+    return {IoResult::out_of_range, 0,
+            fmt::format("{}: no host port {} (it has {})", name(), port, host_ports())};
+  }
+  uint32_t local = 0;
+  return adapter_of_port(port, local).write(local, device, block, count, data);
+}
+
+nlohmann::json StorageArray::statistics() const {
+  const double now_s = sc_core::sc_time_stamp().to_seconds();
+  auto per_second = [now_s](double x) { return now_s > 0 ? x / now_s : 0.0; };
+  nlohmann::json j;
+  j["array"] = std::string(name());
+  j["simulated_seconds"] = now_s;
+
+  nlohmann::json volumes = nlohmann::json::object();
+  LatencyHistogram all_reads, all_writes;
+  for (uint16_t device : devices_) {
+    const VolumeStats& v = volume_stats_.at(device);
+    all_reads.merge(v.read_response);
+    all_writes.merge(v.write_response);
+    if (v.reads + v.writes == 0) continue;
+    volumes[fmt::format("{:#06x}", device)] = {
+        {"reads", v.reads},
+        {"writes", v.writes},
+        {"iops", per_second(double(v.reads + v.writes))},
+        {"read_mb_per_s", per_second(double(v.read_bytes)) / 1e6},
+        {"write_mb_per_s", per_second(double(v.written_bytes)) / 1e6},
+        {"data_checks", v.data_checks},
+        {"read_response", v.read_response.to_json()},
+        {"write_response", v.write_response.to_json()}};
+  }
+  j["volumes"] = volumes;
+  j["totals"] = {{"read_response", all_reads.to_json()},
+                 {"write_response", all_writes.to_json()},
+                 {"iops", per_second(double(all_reads.count() + all_writes.count()))}};
+
+  nlohmann::json ports = nlohmann::json::array();
+  for (const auto& ha : host_adapters_) {
+    for (const HostPort& p : ha->ports()) {
+      ports.push_back({{"ios", p.ios},
+                       {"in_mb_per_s", per_second(double(p.bytes_in)) / 1e6},
+                       {"out_mb_per_s", per_second(double(p.bytes_out)) / 1e6},
+                       {"inbound_utilization", p.inbound.utilization()},
+                       {"outbound_utilization", p.outbound.utilization()}});
+    }
+  }
+  j["host_ports"] = ports;
+
+  const CacheStats& c = cache_->stats();
+  const uint64_t reads = c.read_hits + c.read_misses;
+  nlohmann::json cache_ports = nlohmann::json::array();
+  for (const Resource& r : cache_->ports()) cache_ports.push_back(r.utilization());
+  j["cache"] = {{"read_hits", c.read_hits},
+                {"read_misses", c.read_misses},
+                {"read_hit_ratio", reads ? double(c.read_hits) / double(reads) : 0.0},
+                {"write_hits", c.write_hits},
+                {"write_misses", c.write_misses},
+                {"evictions", c.evictions},
+                {"allocation_waits", c.allocation_waits},
+                {"write_pending_waits", c.write_pending_waits},
+                {"write_pending_peak", c.write_pending_peak},
+                {"write_pending_now", cache_->write_pending()},
+                {"slots_in_use", cache_->slots_in_use()},
+                {"mb_per_s", per_second(double(c.bytes_transferred)) / 1e6},
+                {"port_utilization", cache_ports}};
+
+  nlohmann::json dkas = nlohmann::json::array();
+  for (const auto& d : disk_adapters_) {
+    const DiskAdapterStats& s = d->stats();
+    nlohmann::json port_util = nlohmann::json::array();
+    for (const Resource& r : d->ports()) port_util.push_back(r.utilization());
+    dkas.push_back({{"stages", s.stages},
+                    {"blocks_staged", s.blocks_staged},
+                    {"destages", s.destages},
+                    {"blocks_destaged", s.blocks_destaged},
+                    {"destage_data_checks", s.destage_data_checks},
+                    {"copies", s.copies},
+                    {"port_utilization", port_util}});
+  }
+  j["disk_adapters"] = dkas;
+
+  nlohmann::json drives = nlohmann::json::array();
+  for (const auto& d : drives_) {
+    const DriveStats& s = d->stats();
+    const uint64_t ops = s.reads + s.writes;
+    drives.push_back({{"reads", s.reads},
+                      {"writes", s.writes},
+                      {"utilization", now_s > 0 ? double(s.busy_ps) * 1e-12 / now_s : 0.0},
+                      {"mean_seek_ms", ops ? double(s.seek_ps) / double(ops) / 1e9 : 0.0},
+                      {"mean_rotation_ms", ops ? double(s.rotation_ps) / double(ops) / 1e9 : 0.0},
+                      {"mean_transfer_ms", ops ? double(s.transfer_ps) / double(ops) / 1e9 : 0.0},
+                      {"stored_blocks", d->stored_blocks()}});
+  }
+  j["drives"] = drives;
+
+  nlohmann::json cores = nlohmann::json::array();
+  for (const Resource& r : processors_->cores()) cores.push_back(r.utilization());
+  j["processors"] = {{"cycles", processors_->cycles_executed()}, {"utilization", cores}};
+
+  nlohmann::json tables = nlohmann::json::object();
+  for (const auto& [table, bytes] : shared_memory_->tables()) tables[table] = bytes;
+  j["shared_memory"] = {{"bytes", shared_memory_->config().bytes},
+                        {"used", shared_memory_->used()},
+                        {"accesses", shared_memory_->accesses()},
+                        {"tables", tables}};
+  return j;
+}
+
+}  // namespace copysim::sc

@@ -1,0 +1,77 @@
+// One storage array built from its description (seed 004 Fig. 1, seed 002
+// Fig. 2): host adapters, cache, shared memory, processors, disk adapters
+// with the DRR unit, drives, and the volumes laid out on them. Hosts issue
+// IO through read() and write() on a front-end port; statistics() reports
+// every resource.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <systemc>
+
+#include "systemc/array/array_config.h"
+#include "systemc/common/histogram.h"
+
+namespace copysim::sc {
+
+struct VolumeStats {
+  uint64_t reads = 0;
+  uint64_t writes = 0;
+  uint64_t read_bytes = 0;
+  uint64_t written_bytes = 0;
+  uint64_t data_checks = 0;
+  LatencyHistogram read_response;
+  LatencyHistogram write_response;
+};
+
+class StorageArray : public sc_core::sc_module {
+ public:
+  StorageArray(const sc_core::sc_module_name& name, const ArrayConfig& config);
+  ~StorageArray() override;
+
+  // Front-end ports are numbered across adapters: port p is port
+  // p % ports of adapter p / ports. From a thread process.
+  IoStatus read(uint32_t port, uint16_t device, uint64_t block, uint32_t count,
+                std::span<uint8_t> data);
+  IoStatus write(uint32_t port, uint16_t device, uint64_t block, uint32_t count,
+                 std::span<const uint8_t> data);
+
+  uint32_t host_ports() const;
+  const Volume* volume(uint16_t device) const;
+  const std::vector<uint16_t>& devices() const { return devices_; }
+
+  const ArrayConfig& config() const { return config_; }
+  Cache& cache() { return *cache_; }
+  Processors& processors() { return *processors_; }
+  SharedMemory& shared_memory() { return *shared_memory_; }
+  Drive& drive(std::size_t i) { return *drives_.at(i); }
+  DiskAdapter& disk_adapter(std::size_t i) { return *disk_adapters_.at(i); }
+  HostAdapter& host_adapter(std::size_t i) { return *host_adapters_.at(i); }
+  const VolumeStats& volume_stats(uint16_t device) const { return volume_stats_.at(device); }
+
+  // Every counter, utilization and response-time histogram, in JSON; the
+  // same configuration and seed give the same text.
+  nlohmann::json statistics() const;
+
+ private:
+  void lay_out_volumes();
+  HostAdapter& adapter_of_port(uint32_t port, uint32_t& local);
+
+  ArrayConfig config_;
+  std::unique_ptr<Processors> processors_;
+  std::unique_ptr<SharedMemory> shared_memory_;
+  std::unique_ptr<Cache> cache_;
+  std::vector<std::unique_ptr<Drive>> drives_;
+  std::vector<std::unique_ptr<DiskAdapter>> disk_adapters_;
+  std::vector<std::unique_ptr<HostAdapter>> host_adapters_;
+  std::unordered_map<uint16_t, Volume> volumes_;
+  std::vector<uint16_t> devices_;
+  std::unordered_map<uint16_t, VolumeStats> volume_stats_;
+};
+
+}  // namespace copysim::sc

@@ -1,0 +1,154 @@
+#include "systemc/cache/cache.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace copysim::sc {
+
+bool Slot::any_dirty() const { return std::find(dirty.begin(), dirty.end(), true) != dirty.end(); }
+
+bool Slot::all_valid(uint32_t first, uint32_t count) const {
+  for (uint32_t i = first; i < first + count; ++i) {
+    if (!valid[i]) return false;
+  }
+  return true;
+}
+
+Cache::Cache(CacheConfig config) : config_(config) {
+  if (config.slots == 0 || config.ports == 0 || config.port.width_bytes == 0) {
+    throw std::invalid_argument("cache: needs at least one slot and one port of non-zero width");
+  }
+  if (!(config.write_pending_limit > 0.0 && config.write_pending_limit <= 1.0)) {
+    throw std::invalid_argument("cache: write_pending_limit must be in (0, 1]");
+  }
+  write_pending_limit_ = std::max<uint64_t>(
+      1, static_cast<uint64_t>(std::floor(double(config.slots) * config.write_pending_limit)));
+  for (uint64_t i = 0; i < config.slots; ++i) {
+    slots_.emplace_back();
+  }
+  for (auto it = slots_.rbegin(); it != slots_.rend(); ++it) free_.push_back(&*it);
+  for (uint32_t i = 0; i < config.ports; ++i) ports_.emplace_back(fmt::format("cache.port{}", i));
+}
+
+Slot* Cache::lookup(const SlotKey& key) {
+  auto it = directory_.find(key);
+  return it == directory_.end() ? nullptr : it->second;
+}
+
+// A slot is on the LRU list exactly when it is in use, clean and unpinned:
+// only those may be evicted.
+void Cache::update_lru(Slot& slot) {
+  const bool evictable = slot.in_use && slot.pins == 0 && !slot.write_pending;
+  if (evictable && !slot.in_lru) {
+    slot.lru_it = lru_.insert(lru_.end(), &slot);
+    slot.in_lru = true;
+    slot_available_.notify(sc_core::SC_ZERO_TIME);
+  } else if (!evictable && slot.in_lru) {
+    lru_.erase(slot.lru_it);
+    slot.in_lru = false;
+  }
+}
+
+void Cache::touch(Slot& slot) {
+  if (slot.in_lru) lru_.splice(lru_.end(), lru_, slot.lru_it);
+}
+
+Slot* Cache::evictable() {
+  if (!free_.empty()) {
+    Slot* s = free_.back();
+    free_.pop_back();
+    return s;
+  }
+  if (lru_.empty()) return nullptr;
+  Slot* victim = lru_.front();
+  lru_.pop_front();
+  victim->in_lru = false;
+  directory_.erase(victim->key);
+  victim->in_use = false;
+  --in_use_;
+  ++stats_.evictions;
+  return victim;
+}
+
+Slot& Cache::acquire(const SlotKey& key, uint32_t blocks_per_track) {
+  for (;;) {
+    if (Slot* hit = lookup(key)) {
+      touch(*hit);
+      ++hit->pins;
+      update_lru(*hit);
+      return *hit;
+    }
+    if (Slot* s = evictable()) {
+      s->key = key;
+      s->blocks = blocks_per_track;
+      s->data.resize(std::size_t{blocks_per_track} * checkcode::kStoredBlockBytes);
+      s->valid.assign(blocks_per_track, false);
+      s->dirty.assign(blocks_per_track, false);
+      s->pins = 1;
+      s->queued_for_destage = false;
+      s->write_pending = false;
+      s->in_use = true;
+      ++in_use_;
+      directory_[key] = s;
+      return *s;
+    }
+    ++stats_.allocation_waits;
+    sc_core::wait(slot_available_);
+  }
+}
+
+void Cache::release(Slot& slot) {
+  if (slot.pins == 0) throw std::logic_error("cache: release of an unpinned slot");
+  --slot.pins;
+  update_lru(slot);
+}
+
+void Cache::wait_for_write_space() {
+  while (write_pending_ >= write_pending_limit_) {
+    ++stats_.write_pending_waits;
+    sc_core::wait(write_pending_dropped_);
+  }
+}
+
+void Cache::mark_dirty(Slot& slot, uint32_t first, uint32_t count) {
+  for (uint32_t i = first; i < first + count; ++i) {
+    slot.valid[i] = true;
+    slot.dirty[i] = true;
+  }
+  if (!slot.write_pending) {
+    slot.write_pending = true;
+    ++write_pending_;
+    stats_.write_pending_peak = std::max(stats_.write_pending_peak, write_pending_);
+    update_lru(slot);
+  }
+  if (!slot.queued_for_destage) {
+    slot.queued_for_destage = true;
+    if (on_write_pending) on_write_pending(slot);
+  }
+}
+
+void Cache::destaged(Slot& slot) {
+  if (!slot.any_dirty()) {
+    slot.queued_for_destage = false;
+    slot.write_pending = false;
+    --write_pending_;
+    write_pending_dropped_.notify(sc_core::SC_ZERO_TIME);
+    update_lru(slot);
+  } else if (on_write_pending) {
+    // Written again while its destage ran: destage once more.
+    on_write_pending(slot);
+  }
+}
+
+void Cache::transfer(uint64_t bytes) {
+  auto port = std::min_element(ports_.begin(), ports_.end(), [](const auto& a, const auto& b) {
+    return a.free_at() < b.free_at();
+  });
+  stats_.bytes_transferred += bytes;
+  port->use(config_.port.duration(bytes));
+}
+
+}  // namespace copysim::sc

@@ -1,0 +1,134 @@
+// The cache memory: track slots holding real stored blocks, a directory
+// from (device, track) to slot, LRU replacement of clean slots, and
+// write-pending accounting. Host writes land here and are acknowledged
+// before destage; a disk adapter destages write-pending slots in the
+// background. Data moves through `ports` access ports, each a clocked path,
+// arbitrated first-free.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <list>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include <systemc>
+
+#include "rtl/checkcode/stored_block.h"
+#include "systemc/common/resource.h"
+
+namespace copysim::sc {
+
+struct CacheConfig {
+  uint64_t slots = 4096;  // track slots
+  uint32_t ports = 4;
+  ClockedPath port{250.0, 64, 8};
+  // Share of the slots that may hold write-pending data; a host write that
+  // would exceed it waits for a destage (write throttling).
+  double write_pending_limit = 0.8;
+};
+
+struct SlotKey {
+  uint16_t device = 0;
+  uint64_t track = 0;
+  bool operator==(const SlotKey&) const = default;
+};
+
+struct SlotKeyHash {
+  std::size_t operator()(const SlotKey& k) const {
+    return std::hash<uint64_t>{}(k.track * 65537u + k.device);
+  }
+};
+
+// One track's worth of stored blocks in cache.
+class Slot {
+ public:
+  SlotKey key;
+  uint32_t blocks = 0;
+  std::vector<uint8_t> data;  // blocks x 520 bytes
+  std::vector<bool> valid;    // block holds the track's current data
+  std::vector<bool> dirty;    // block is newer than the drive (write pending)
+  uint32_t pins = 0;          // IOs, stages and destages using the slot
+  bool staging = false;        // a stage into this slot is running
+  bool write_pending = false;  // has dirty blocks or a destage of them running
+  bool queued_for_destage = false;
+  bool in_use = false;
+  sc_core::sc_event changed;  // a stage or destage on this slot finished
+
+  std::span<uint8_t, checkcode::kStoredBlockBytes> block(uint32_t i) {
+    return std::span(data).subspan(std::size_t{i} * checkcode::kStoredBlockBytes)
+        .first<checkcode::kStoredBlockBytes>();
+  }
+  bool any_dirty() const;
+  bool all_valid(uint32_t first, uint32_t count) const;
+
+ private:
+  friend class Cache;
+  std::list<Slot*>::iterator lru_it;
+  bool in_lru = false;
+};
+
+struct CacheStats {
+  uint64_t read_hits = 0;
+  uint64_t read_misses = 0;
+  uint64_t write_hits = 0;   // write into a slot already present
+  uint64_t write_misses = 0;
+  uint64_t evictions = 0;
+  uint64_t allocation_waits = 0;     // no clean slot: waited for a destage
+  uint64_t write_pending_waits = 0;  // write-pending limit reached
+  uint64_t write_pending_peak = 0;
+  uint64_t bytes_transferred = 0;
+};
+
+class Cache {
+ public:
+  explicit Cache(CacheConfig config);
+
+  // Called when a slot becomes write pending (to queue its destage).
+  std::function<void(Slot&)> on_write_pending;
+
+  Slot* lookup(const SlotKey& key);
+  // From a thread process: a slot for `key`, pinned, allocating (and waiting
+  // for a clean slot to evict) if absent.
+  Slot& acquire(const SlotKey& key, uint32_t blocks_per_track);
+  void release(Slot& slot);
+
+  // From a thread process: wait until another dirty slot is allowed.
+  void wait_for_write_space();
+  // Marks blocks dirty (and valid); queues the slot when it turns write pending.
+  void mark_dirty(Slot& slot, uint32_t first, uint32_t count);
+  // After a destage wrote the dirty blocks it took (and cleared) at its start.
+  void destaged(Slot& slot);
+
+  // From a thread process: `bytes` through the first free cache port.
+  void transfer(uint64_t bytes);
+
+  uint64_t write_pending() const { return write_pending_; }
+  uint64_t slots_in_use() const { return in_use_; }
+  const CacheConfig& config() const { return config_; }
+  CacheStats& stats() { return stats_; }
+  const CacheStats& stats() const { return stats_; }
+  const std::vector<Resource>& ports() const { return ports_; }
+
+ private:
+  void touch(Slot& slot);
+  void update_lru(Slot& slot);
+  Slot* evictable();
+
+  CacheConfig config_;
+  uint64_t write_pending_limit_;
+  std::deque<Slot> slots_;
+  std::vector<Slot*> free_;
+  std::list<Slot*> lru_;  // clean, unpinned slots; front = least recently used
+  std::unordered_map<SlotKey, Slot*, SlotKeyHash> directory_;
+  std::vector<Resource> ports_;
+  sc_core::sc_event slot_available_;
+  sc_core::sc_event write_pending_dropped_;
+  uint64_t write_pending_ = 0;
+  uint64_t in_use_ = 0;
+  CacheStats stats_;
+};
+
+}  // namespace copysim::sc

@@ -1,0 +1,38 @@
+#include "systemc/common/resource.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace copysim::sc {
+
+sc_core::sc_time Resource::reserve(const sc_core::sc_time& service) {
+  const sc_core::sc_time start = std::max(free_at_, sc_core::sc_time_stamp());
+  free_at_ = start + service;
+  busy_ += service;
+  ++requests_;
+  return free_at_;
+}
+
+void Resource::use(const sc_core::sc_time& service) {
+  const sc_core::sc_time end = reserve(service);
+  sc_core::wait(end - sc_core::sc_time_stamp());
+}
+
+double Resource::utilization() const {
+  const double now = sc_core::sc_time_stamp().to_seconds();
+  return now > 0 ? std::min(1.0, busy_.to_seconds() / now) : 0.0;
+}
+
+sc_core::sc_time ClockedPath::period() const {
+  return sc_core::sc_time(std::round(1e6 / clock_mhz), sc_core::SC_PS);
+}
+
+uint64_t ClockedPath::cycles(uint64_t bytes) const {
+  return (bytes + width_bytes - 1) / width_bytes + latency_cycles;
+}
+
+sc_core::sc_time ClockedPath::duration(uint64_t bytes) const {
+  return period() * static_cast<double>(cycles(bytes));
+}
+
+}  // namespace copysim::sc

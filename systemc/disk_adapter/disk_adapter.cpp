@@ -1,0 +1,137 @@
+#include "systemc/disk_adapter/disk_adapter.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "systemc/log/log.h"
+#include "systemc/storage/drive.h"
+
+namespace copysim::sc {
+
+using checkcode::kStoredBlockBytes;
+
+DiskAdapter::DiskAdapter(const sc_core::sc_module_name& name, const DiskAdapterConfig& config,
+                         Cache& cache, Processors& processors)
+    : sc_core::sc_module(name), config_(config), cache_(cache), processors_(processors) {
+  if (config.ports == 0 || config.destage_streams == 0) {
+    throw std::invalid_argument(
+        fmt::format("{}: needs at least one port and one destage stream", this->name()));
+  }
+  for (uint32_t i = 0; i < config.ports; ++i) {
+    ports_.emplace_back(fmt::format("{}.port{}", this->name(), i));
+  }
+  drr_ = std::make_unique<DrrUnit>("drr", config.drr);
+  SC_HAS_PROCESS(DiskAdapter);
+  for (uint32_t i = 0; i < config.destage_streams; ++i) {
+    sc_core::sc_spawn(sc_bind(&DiskAdapter::destage_stream, this),
+                      fmt::format("destage{}", i).c_str());
+  }
+}
+
+uint32_t DiskAdapter::attach(Drive&) { return next_port_++ % config_.ports; }
+
+void DiskAdapter::port_transfer(uint32_t port, uint64_t bytes) {
+  ports_.at(port).use(config_.port.duration(bytes));
+}
+
+void DiskAdapter::stage(Slot& slot, const Volume& volume, uint32_t first, uint32_t count) {
+  processors_.execute(config_.command_cycles);
+  wait(sc_core::sc_time(config_.command_overhead_us, sc_core::SC_US));
+  std::vector<uint8_t> buffer(std::size_t{count} * kStoredBlockBytes);
+  volume.drive->read(volume.lba(slot.key.track, first), count, buffer);
+  port_transfer(volume.port, buffer.size());
+  cache_.transfer(buffer.size());
+  // Blocks written by a host while the stage ran are newer than the drive's.
+  for (uint32_t i = 0; i < count; ++i) {
+    if (slot.valid[first + i]) continue;
+    const auto src = std::span(buffer).subspan(std::size_t{i} * kStoredBlockBytes,
+                                               kStoredBlockBytes);
+    std::copy(src.begin(), src.end(), slot.block(first + i).begin());
+    slot.valid[first + i] = true;
+  }
+  ++stats_.stages;
+  stats_.blocks_staged += count;
+}
+
+void DiskAdapter::enqueue_destage(Slot& slot, const Volume& volume) {
+  destage_queue_.emplace_back(&slot, &volume);
+  destage_queued_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void DiskAdapter::destage_stream() {
+  for (;;) {
+    while (destage_queue_.empty()) wait(destage_queued_);
+    auto [slot, volume] = destage_queue_.front();
+    destage_queue_.pop_front();
+    ++slot->pins;
+    destage(*slot, *volume);
+    cache_.release(*slot);
+    cache_.destaged(*slot);
+  }
+}
+
+// Takes the dirty blocks at its start (later writes destage again), checks
+// each one, and writes each run of consecutive dirty blocks with one drive
+// command.
+void DiskAdapter::destage(Slot& slot, const Volume& volume) {
+  struct Run {
+    uint32_t first;
+    std::vector<uint8_t> data;
+  };
+  std::vector<Run> runs;
+  for (uint32_t i = 0; i < slot.blocks; ++i) {
+    if (!slot.dirty[i]) continue;
+    slot.dirty[i] = false;
+    const checkcode::LogicalAddress la{volume.device,
+                                       static_cast<uint32_t>(slot.key.track * slot.blocks + i)};
+    const auto check = checkcode::verify(slot.block(i), la);
+    if (check != checkcode::BlockCheck::ok) {
+      ++stats_.destage_data_checks;
+      slot.valid[i] = false;  // never written to the drive as good data
+      log_error(*this, "data check at destage: device {:#06x} block {}: {}", volume.device,
+                la.block, checkcode::to_string(check));
+      continue;
+    }
+    if (runs.empty() || runs.back().first + runs.back().data.size() / kStoredBlockBytes != i) {
+      runs.push_back({i, {}});
+    }
+    auto b = slot.block(i);
+    runs.back().data.insert(runs.back().data.end(), b.begin(), b.end());
+  }
+  for (const Run& run : runs) {
+    const auto count = static_cast<uint32_t>(run.data.size() / kStoredBlockBytes);
+    processors_.execute(config_.command_cycles);
+    cache_.transfer(run.data.size());
+    port_transfer(volume.port, run.data.size());
+    wait(sc_core::sc_time(config_.command_overhead_us, sc_core::SC_US));
+    volume.drive->write(volume.lba(slot.key.track, run.first), count, run.data);
+    ++stats_.destages;
+    stats_.blocks_destaged += count;
+  }
+}
+
+drr::DrrStatus DiskAdapter::copy(Slot& src, const Volume& src_volume, Slot& dst,
+                                 const Volume& dst_volume, uint32_t first, uint32_t count) {
+  if (first + count > src.blocks || first + count > dst.blocks) {
+    throw std::out_of_range(fmt::format("{}: copy of blocks {}..{} outside the track", name(),
+                                        first, first + count));
+  }
+  processors_.execute(config_.command_cycles);
+  const std::size_t bytes = std::size_t{count} * kStoredBlockBytes;
+  const auto in = std::span<const uint8_t>(src.data).subspan(first * kStoredBlockBytes, bytes);
+  std::vector<uint8_t> out(bytes);
+  cache_.transfer(bytes);  // first cache location -> DRR buffer
+  const drr::DrrCommand cmd{
+      {src_volume.device, static_cast<uint32_t>(src.key.track * src.blocks + first)},
+      {dst_volume.device, static_cast<uint32_t>(dst.key.track * dst.blocks + first)},
+      count};
+  const drr::DrrStatus status = drr_->transfer(cmd, in, out);
+  cache_.transfer(bytes);  // DRR buffer -> second cache location
+  std::copy(out.begin(), out.end(), dst.block(first).begin());
+  cache_.mark_dirty(dst, first, count);
+  ++stats_.copies;
+  return status;
+}
+
+}  // namespace copysim::sc

@@ -1,0 +1,207 @@
+#include "systemc/host_adapter/host_adapter.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "systemc/disk_adapter/disk_adapter.h"
+
+namespace copysim::sc {
+
+using checkcode::kStoredBlockBytes;
+using checkcode::kUserDataBytes;
+
+std::string_view to_string(IoResult result) {
+  switch (result) {
+    case IoResult::ok:
+      return "ok";
+    case IoResult::data_check:
+      return "data check";
+    case IoResult::no_such_volume:
+      return "no such volume";
+    case IoResult::out_of_range:
+      return "out of range";
+    case IoResult::bad_buffer:
+      return "bad buffer";
+  }
+  return "unknown";
+}
+
+HostAdapter::HostAdapter(const sc_core::sc_module_name& name, const HostAdapterConfig& config,
+                         Cache& cache, Processors& processors, SharedMemory& shared_memory,
+                         VolumeLookup volumes)
+    : sc_core::sc_module(name),
+      config_(config),
+      cache_(cache),
+      processors_(processors),
+      shared_memory_(shared_memory),
+      volumes_(std::move(volumes)) {
+  const auto speed = fc_speed(config.port_speed);
+  if (!speed) {
+    throw std::invalid_argument(fmt::format(
+        "{}: port_speed \"{}\" is not one of 8GFC, 16GFC, 32GFC, 64GFC", this->name(),
+        config.port_speed));
+  }
+  if (config.max_frame_payload == 0 || config.max_frame_payload > kFcMaxPayload) {
+    throw std::invalid_argument(fmt::format("{}: max_frame_payload must be 1..{}", this->name(),
+                                            kFcMaxPayload));
+  }
+  speed_ = *speed;
+  ports_.resize(config.ports);
+}
+
+sc_core::sc_time HostAdapter::frame_time(uint64_t payload) const {
+  const double bytes = double(fc_wire_bytes(payload, config_.max_frame_payload));
+  return sc_core::sc_time(std::round(bytes / speed_.data_bytes_per_second() * 1e12),
+                          sc_core::SC_PS);
+}
+
+void HostAdapter::send(Resource& direction, uint64_t payload) {
+  direction.use(frame_time(payload));
+}
+
+IoStatus HostAdapter::check_request(uint32_t port, uint16_t device, uint64_t block,
+                                    uint32_t count, std::size_t bytes,
+                                    const Volume*& volume) const {
+  IoStatus s;
+  if (port >= ports_.size()) {
+    s.result = IoResult::out_of_range;
+    s.message = fmt::format("{}: no port {} (it has {})", name(), port, ports_.size());
+    return s;
+  }
+  volume = volumes_(device);
+  if (volume == nullptr) {
+    s.result = IoResult::no_such_volume;
+    s.message = fmt::format("no volume with device number {:#06x}", device);
+    return s;
+  }
+  if (count == 0 || block + count > volume->geometry.blocks() || block + count < block) {
+    s.result = IoResult::out_of_range;
+    s.message = fmt::format("device {:#06x}: blocks {}..{} outside its {} blocks", device, block,
+                            block + count, volume->geometry.blocks());
+    return s;
+  }
+  if (bytes != std::size_t{count} * kUserDataBytes) {
+    s.result = IoResult::bad_buffer;
+    s.message = fmt::format("buffer of {} bytes for {} blocks of 512", bytes, count);
+  }
+  return s;
+}
+
+IoStatus HostAdapter::finish(IoStatus status, uint16_t device, bool is_write, uint64_t bytes,
+                             const sc_core::sc_time& start) {
+  status.response = sc_core::sc_time_stamp() - start;
+  if (on_io) on_io(device, is_write, bytes, status);
+  return status;
+}
+
+IoStatus HostAdapter::read(uint32_t port_index, uint16_t device, uint64_t block, uint32_t count,
+                           std::span<uint8_t> data) {
+  const sc_core::sc_time start = sc_core::sc_time_stamp();
+  const Volume* volume = nullptr;
+  IoStatus status = check_request(port_index, device, block, count, data.size(), volume);
+  if (!status.ok()) return status;
+  HostPort& port = ports_[port_index];
+  send(port.inbound, kFcpCmndPayload);
+  processors_.execute(config_.command_cycles);
+  shared_memory_.access();  // cache directory lookup
+
+  const uint32_t bpt = volume->geometry.blocks_per_track;
+  std::vector<uint8_t> blocks(std::size_t{count} * kStoredBlockBytes);
+  status.cache_hit = true;
+  for (uint64_t b = block; b < block + count;) {
+    const uint64_t track = b / bpt;
+    const auto first = static_cast<uint32_t>(b % bpt);
+    const auto n = static_cast<uint32_t>(std::min<uint64_t>(bpt - first, block + count - b));
+    Slot& slot = cache_.acquire({device, track}, bpt);
+    while (!slot.all_valid(first, n)) {
+      if (slot.staging) {
+        wait(slot.changed);
+        continue;
+      }
+      // Stage from the first to the last block not in cache, in one command.
+      uint32_t lo = first, hi = first + n;
+      while (slot.valid[lo]) ++lo;
+      while (slot.valid[hi - 1]) --hi;
+      status.cache_hit = false;
+      slot.staging = true;
+      volume->adapter->stage(slot, *volume, lo, hi - lo);
+      slot.staging = false;
+      slot.changed.notify(sc_core::SC_ZERO_TIME);
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+      auto src = slot.block(first + i);
+      std::copy(src.begin(), src.end(), blocks.begin() + (b - block + i) * kStoredBlockBytes);
+    }
+    cache_.release(slot);
+    b += n;
+  }
+  ++(status.cache_hit ? cache_.stats().read_hits : cache_.stats().read_misses);
+
+  cache_.transfer(blocks.size());
+  const uint64_t payload = uint64_t{count} * kUserDataBytes;
+  send(port.outbound, payload);
+  for (uint32_t i = 0; i < count; ++i) {
+    const auto stored = std::span(blocks).subspan(std::size_t{i} * kStoredBlockBytes)
+                            .first<kStoredBlockBytes>();
+    const auto check = checkcode::verify(stored, {device, static_cast<uint32_t>(block + i)});
+    if (check != checkcode::BlockCheck::ok) {
+      status.result = IoResult::data_check;
+      status.bad_block = block + i;
+      status.message = fmt::format("device {:#06x} block {}: {}", device, block + i,
+                                   checkcode::to_string(check));
+      break;
+    }
+    std::copy_n(stored.begin(), kUserDataBytes, data.begin() + std::size_t{i} * kUserDataBytes);
+  }
+  if (!status.ok()) std::fill(data.begin(), data.end(), uint8_t{0});
+  send(port.outbound, kFcpRspPayload);
+  ++port.ios;
+  port.bytes_out += payload;
+  return finish(std::move(status), device, false, payload, start);
+}
+
+IoStatus HostAdapter::write(uint32_t port_index, uint16_t device, uint64_t block, uint32_t count,
+                            std::span<const uint8_t> data) {
+  const sc_core::sc_time start = sc_core::sc_time_stamp();
+  const Volume* volume = nullptr;
+  IoStatus status = check_request(port_index, device, block, count, data.size(), volume);
+  if (!status.ok()) return status;
+  HostPort& port = ports_[port_index];
+  send(port.inbound, kFcpCmndPayload);
+  processors_.execute(config_.command_cycles);
+  send(port.outbound, kFcpXferRdyPayload);
+  const uint64_t payload = uint64_t{count} * kUserDataBytes;
+  send(port.inbound, payload);
+  shared_memory_.access();  // cache directory lookup
+
+  const uint32_t bpt = volume->geometry.blocks_per_track;
+  status.cache_hit = true;
+  for (uint64_t b = block; b < block + count;) {
+    const uint64_t track = b / bpt;
+    const auto first = static_cast<uint32_t>(b % bpt);
+    const auto n = static_cast<uint32_t>(std::min<uint64_t>(bpt - first, block + count - b));
+    Slot* present = cache_.lookup({device, track});
+    if (present == nullptr || !present->write_pending) cache_.wait_for_write_space();
+    if (present == nullptr) status.cache_hit = false;
+    Slot& slot = cache_.acquire({device, track}, bpt);
+    for (uint32_t i = 0; i < n; ++i) {
+      auto dst = slot.block(first + i);
+      const auto src = data.subspan(std::size_t{b - block + i} * kUserDataBytes, kUserDataBytes);
+      std::copy(src.begin(), src.end(), dst.begin());
+      checkcode::stamp(dst, {device, static_cast<uint32_t>(b + i)});
+    }
+    cache_.mark_dirty(slot, first, n);
+    cache_.release(slot);
+    b += n;
+  }
+  ++(status.cache_hit ? cache_.stats().write_hits : cache_.stats().write_misses);
+  cache_.transfer(uint64_t{count} * kStoredBlockBytes);
+  send(port.outbound, kFcpRspPayload);
+  ++port.ios;
+  port.bytes_in += payload;
+  return finish(std::move(status), device, true, payload, start);
+}
+
+}  // namespace copysim::sc

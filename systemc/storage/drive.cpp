@@ -1,0 +1,168 @@
+#include "systemc/storage/drive.h"
+
+#include "systemc/common/uint128.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace copysim::sc {
+
+using checkcode::kStoredBlockBytes;
+
+namespace {
+
+uint64_t ms_to_ps(double ms) { return static_cast<uint64_t>(std::llround(ms * 1e9)); }
+
+uint64_t now_ps() {
+  return static_cast<uint64_t>(sc_core::sc_time_stamp().value() *
+                               std::llround(sc_core::sc_get_time_resolution().to_seconds() * 1e12));
+}
+
+}  // namespace
+
+uint64_t DriveConfig::revolution_ps() const {
+  return static_cast<uint64_t>(std::llround(60e12 / rpm));
+}
+
+double DriveConfig::media_bytes_per_second() const {
+  return double(blocks_per_track) * kStoredBlockBytes / (double(revolution_ps()) * 1e-12);
+}
+
+Drive::Drive(std::string name, DriveConfig config)
+    : name_(std::move(name)), config_(config), rev_ps_(config.revolution_ps()) {
+  if (config.cylinders < 3 || config.heads == 0 || config.blocks_per_track == 0) {
+    throw std::invalid_argument(fmt::format("drive {}: needs at least 3 cylinders, 1 head and 1 "
+                                            "block per track",
+                                            name_));
+  }
+}
+
+void Drive::format_extent(uint64_t first_lba, uint64_t blocks, checkcode::LogicalAddress first) {
+  if (first_lba + blocks > config_.blocks()) {
+    throw std::invalid_argument(fmt::format("drive {}: extent of {} blocks at LBA {} exceeds its "
+                                            "{} blocks",
+                                            name_, blocks, first_lba, config_.blocks()));
+  }
+  extents_[first_lba] = {blocks, first};
+}
+
+uint64_t Drive::seek_ps(uint32_t d) const {
+  if (d == 0) return 0;
+  const double t2t = config_.track_to_track_ms;
+  const double full = config_.full_stroke_ms;
+  const double x = double(d - 1) / double(config_.cylinders - 2);
+  return ms_to_ps(t2t + (full - t2t) * std::sqrt(x));
+}
+
+uint64_t Drive::access_ps(uint64_t start_ps, uint64_t lba, uint32_t blocks, DriveStats* stats) {
+  const uint64_t bpt = config_.blocks_per_track;
+  uint64_t t = start_ps + static_cast<uint64_t>(std::llround(config_.controller_overhead_us * 1e6));
+  uint64_t seek = 0, rotation = 0, transfer = 0;
+  while (blocks > 0) {
+    const uint64_t track = lba / bpt;
+    const auto cylinder = static_cast<uint32_t>(track / config_.heads);
+    const auto head = static_cast<uint32_t>(track % config_.heads);
+    const uint64_t sector = lba % bpt;
+    const auto run = static_cast<uint32_t>(std::min<uint64_t>(blocks, bpt - sector));
+    uint64_t move = 0;
+    if (cylinder != cylinder_) {
+      move = seek_ps(cylinder > cylinder_ ? cylinder - cylinder_ : cylinder_ - cylinder);
+    } else if (head != head_) {
+      move = ms_to_ps(config_.head_switch_ms);
+    }
+    t += move;
+    seek += move;
+    // Rotational wait, in units of 1/bpt picosecond to stay exact.
+    const uint128 rev_u = (uint128)rev_ps_ * bpt;
+    const uint128 at_u = ((uint128)t * bpt) % rev_u;
+    const uint128 target_u = (uint128)sector * rev_ps_;
+    const uint128 wait_u = (target_u + rev_u - at_u) % rev_u;
+    const auto wait = static_cast<uint64_t>((wait_u + bpt - 1) / bpt);
+    const uint64_t xfer = (rev_ps_ * run + bpt - 1) / bpt;
+    t += wait + xfer;
+    rotation += wait;
+    transfer += xfer;
+    cylinder_ = cylinder;
+    head_ = head;
+    lba += run;
+    blocks -= run;
+  }
+  if (stats != nullptr) {
+    stats->seek_ps += seek;
+    stats->rotation_ps += rotation;
+    stats->transfer_ps += transfer;
+  }
+  return t - start_ps;
+}
+
+void Drive::check_range(uint64_t lba, uint32_t blocks, std::size_t bytes) const {
+  if (blocks == 0 || lba + blocks > config_.blocks()) {
+    throw std::out_of_range(fmt::format("drive {}: {} blocks at LBA {} outside its {} blocks",
+                                        name_, blocks, lba, config_.blocks()));
+  }
+  if (bytes != std::size_t{blocks} * kStoredBlockBytes) {
+    throw std::invalid_argument(fmt::format("drive {}: buffer of {} bytes for {} blocks", name_,
+                                            bytes, blocks));
+  }
+}
+
+void Drive::serve(uint64_t lba, uint32_t blocks, bool is_write) {
+  const uint64_t now = now_ps();
+  const uint64_t start = std::max(now, free_at_ps_);
+  const uint64_t duration = access_ps(start, lba, blocks, &stats_);
+  free_at_ps_ = start + duration;
+  stats_.busy_ps += duration;
+  (is_write ? stats_.writes : stats_.reads) += 1;
+  (is_write ? stats_.blocks_written : stats_.blocks_read) += blocks;
+  sc_core::wait(sc_core::sc_time(double(free_at_ps_ - now), sc_core::SC_PS));
+}
+
+void Drive::fill_formatted(uint64_t lba, std::span<uint8_t, kStoredBlockBytes> out) const {
+  std::fill(out.begin(), out.end(), uint8_t{0});
+  auto it = extents_.upper_bound(lba);
+  if (it != extents_.begin()) {
+    --it;
+    if (lba < it->first + it->second.blocks) {
+      const auto offset = static_cast<uint32_t>(lba - it->first);
+      checkcode::stamp(out, {it->second.first.device, it->second.first.block + offset});
+    }
+  }
+}
+
+void Drive::read(uint64_t lba, uint32_t blocks, std::span<uint8_t> out) {
+  check_range(lba, blocks, out.size());
+  serve(lba, blocks, false);
+  for (uint32_t i = 0; i < blocks; ++i) {
+    auto dst = out.subspan(std::size_t{i} * kStoredBlockBytes).first<kStoredBlockBytes>();
+    if (auto it = store_.find(lba + i); it != store_.end()) {
+      std::copy(it->second.begin(), it->second.end(), dst.begin());
+    } else {
+      fill_formatted(lba + i, dst);
+    }
+  }
+}
+
+void Drive::write(uint64_t lba, uint32_t blocks, std::span<const uint8_t> in) {
+  check_range(lba, blocks, in.size());
+  serve(lba, blocks, true);
+  for (uint32_t i = 0; i < blocks; ++i) {
+    auto src = in.subspan(std::size_t{i} * kStoredBlockBytes, kStoredBlockBytes);
+    std::copy(src.begin(), src.end(), store_[lba + i].begin());
+  }
+}
+
+void Drive::corrupt_block(uint64_t lba, unsigned bit) {
+  if (lba >= config_.blocks()) throw std::out_of_range("corrupt_block outside the drive");
+  auto it = store_.find(lba);
+  if (it == store_.end()) {
+    Block b;
+    fill_formatted(lba, b);
+    it = store_.emplace(lba, b).first;
+  }
+  it->second[(bit / 8) % kStoredBlockBytes] ^= static_cast<uint8_t>(1u << (bit % 8));
+}
+
+}  // namespace copysim::sc

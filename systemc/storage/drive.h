@@ -1,0 +1,107 @@
+// A disk drive: mechanical timing and a sparse store of real stored blocks.
+//
+// Timing (docs/PLATFORM.md, "Drives"): an access pays the controller
+// overhead, a seek of d cylinders
+//     seek(d) = 0                                              d = 0
+//             = t2t + (full - t2t) * sqrt((d - 1) / (C - 2))   d >= 1
+// (track-to-track for one cylinder, full stroke for C - 1), a head switch
+// when only the head changes, the rotational wait until the first sector
+// passes under the head (sector 0 of every track at angle 0, the platter
+// turning since time 0), and one sector time per block; an access that runs
+// over a track boundary pays a head switch or a one-cylinder seek and waits
+// for sector 0 again. Requests are served one at a time in arrival order.
+//
+// Data: 520-byte sectors holding stored blocks. Only written blocks take
+// memory; an unwritten block of a formatted extent reads as zeros stamped
+// with the extent's logical address, as a freshly formatted volume does.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <unordered_map>
+
+#include <systemc>
+
+#include "rtl/checkcode/stored_block.h"
+
+namespace copysim::sc {
+
+struct DriveConfig {
+  double rpm = 15000;
+  uint32_t cylinders = 100000;
+  uint32_t heads = 8;
+  uint32_t blocks_per_track = 1200;  // 520-byte sectors per drive track
+  double track_to_track_ms = 0.2;
+  double full_stroke_ms = 7.0;
+  double head_switch_ms = 0.1;
+  double controller_overhead_us = 10.0;
+
+  uint64_t blocks() const { return uint64_t{cylinders} * heads * blocks_per_track; }
+  uint64_t revolution_ps() const;
+  double media_bytes_per_second() const;
+};
+
+struct DriveStats {
+  uint64_t reads = 0;
+  uint64_t writes = 0;
+  uint64_t blocks_read = 0;
+  uint64_t blocks_written = 0;
+  uint64_t seek_ps = 0;
+  uint64_t rotation_ps = 0;
+  uint64_t transfer_ps = 0;
+  uint64_t busy_ps = 0;
+};
+
+class Drive {
+ public:
+  Drive(std::string name, DriveConfig config);
+
+  const std::string& name() const { return name_; }
+  const DriveConfig& config() const { return config_; }
+  const DriveStats& stats() const { return stats_; }
+
+  // Declares that [first_lba, first_lba + blocks) holds a formatted volume
+  // extent whose first block has logical address `first`.
+  void format_extent(uint64_t first_lba, uint64_t blocks, checkcode::LogicalAddress first);
+
+  // From a thread process: wait for the arm, move, transfer, and copy the
+  // blocks. `out`/`in` hold blocks x 520 bytes.
+  void read(uint64_t lba, uint32_t blocks, std::span<uint8_t> out);
+  void write(uint64_t lba, uint32_t blocks, std::span<const uint8_t> in);
+
+  // The mechanical time of an access starting at `start_ps` with the arm
+  // where it is now; moves the arm (no data, no waiting). Public so that
+  // tests can compare it with their own arithmetic.
+  uint64_t access_ps(uint64_t start_ps, uint64_t lba, uint32_t blocks, DriveStats* stats);
+  uint64_t seek_ps(uint32_t cylinders) const;
+  uint32_t arm_cylinder() const { return cylinder_; }
+
+  // Fault injection: flips one bit of a stored block on the media.
+  void corrupt_block(uint64_t lba, unsigned bit);
+  std::size_t stored_blocks() const { return store_.size(); }
+
+ private:
+  using Block = std::array<uint8_t, checkcode::kStoredBlockBytes>;
+  void check_range(uint64_t lba, uint32_t blocks, std::size_t bytes) const;
+  void fill_formatted(uint64_t lba, std::span<uint8_t, checkcode::kStoredBlockBytes> out) const;
+  void serve(uint64_t lba, uint32_t blocks, bool is_write);
+
+  std::string name_;
+  DriveConfig config_;
+  uint64_t rev_ps_;
+  uint32_t cylinder_ = 0;
+  uint32_t head_ = 0;
+  uint64_t free_at_ps_ = 0;
+  DriveStats stats_;
+  std::unordered_map<uint64_t, Block> store_;
+  struct Extent {
+    uint64_t blocks;
+    checkcode::LogicalAddress first;
+  };
+  std::map<uint64_t, Extent> extents_;  // by first LBA
+};
+
+}  // namespace copysim::sc
