@@ -107,10 +107,15 @@ void Cache::release(Slot& slot) {
 }
 
 void Cache::wait_for_write_space() {
-  while (write_pending_ >= write_pending_limit_) {
-    ++stats_.write_pending_waits;
+  const bool line_empty = next_ticket_ == serving_ticket_;
+  if (line_empty && write_pending_ < write_pending_limit_) return;
+  ++stats_.write_pending_waits;
+  const uint64_t ticket = next_ticket_++;
+  while (ticket != serving_ticket_ || write_pending_ >= write_pending_limit_) {
     sc_core::wait(write_pending_dropped_);
   }
+  ++serving_ticket_;
+  write_pending_dropped_.notify(sc_core::SC_ZERO_TIME);  // the next in line may fit too
 }
 
 void Cache::mark_dirty(Slot& slot, uint32_t first, uint32_t count) {

@@ -96,6 +96,7 @@ class Cache {
   void release(Slot& slot);
 
   // From a thread process: wait until another dirty slot is allowed.
+  // Writers that have to wait are let through in arrival order.
   void wait_for_write_space();
   // Marks blocks dirty (and valid); queues the slot when it turns write pending.
   void mark_dirty(Slot& slot, uint32_t first, uint32_t count);
@@ -127,6 +128,8 @@ class Cache {
   sc_core::sc_event slot_available_;
   sc_core::sc_event write_pending_dropped_;
   uint64_t write_pending_ = 0;
+  uint64_t next_ticket_ = 0;     // the next waiting writer's place in line
+  uint64_t serving_ticket_ = 0;  // the waiting writer that may go next
   uint64_t in_use_ = 0;
   CacheStats stats_;
 };

@@ -19,8 +19,11 @@ void Resource::use(const sc_core::sc_time& service) {
 }
 
 double Resource::utilization() const {
-  const double now = sc_core::sc_time_stamp().to_seconds();
-  return now > 0 ? std::min(1.0, busy_.to_seconds() / now) : 0.0;
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  if (now == sc_core::SC_ZERO_TIME) return 0.0;
+  // Bookings run back to back from now until free_at_: that part lies ahead.
+  const sc_core::sc_time ahead = free_at_ > now ? free_at_ - now : sc_core::SC_ZERO_TIME;
+  return (busy_ - ahead).to_seconds() / now.to_seconds();
 }
 
 sc_core::sc_time ClockedPath::period() const {

@@ -24,7 +24,7 @@ class Resource {
   sc_core::sc_time busy_time() const { return busy_; }
   sc_core::sc_time free_at() const { return free_at_; }
   uint64_t requests() const { return requests_; }
-  // Fraction of [0, now] spent serving.
+  // Fraction of [0, now] spent serving (bookings beyond now not counted).
   double utilization() const;
 
  private:

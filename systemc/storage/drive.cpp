@@ -38,6 +38,19 @@ Drive::Drive(std::string name, DriveConfig config)
                                             "block per track",
                                             name_));
   }
+  const uint64_t bpt = config.blocks_per_track;
+  auto sectors_during = [&](uint64_t ps) { return (ps * bpt + rev_ps_ - 1) / rev_ps_; };
+  head_skew_ = sectors_during(ms_to_ps(config.head_switch_ms)) % bpt;
+  cylinder_skew_ = sectors_during(ms_to_ps(config.track_to_track_ms)) % bpt;
+}
+
+uint64_t Drive::skew_sectors(uint64_t track) const {
+  const uint64_t cylinder = track / config_.heads;
+  const uint64_t head = track % config_.heads;
+  // Each head switch within a cylinder adds head_skew_; each cylinder
+  // boundary adds cylinder_skew_ instead.
+  const uint64_t switches = cylinder * (config_.heads - 1) + head;
+  return (switches * head_skew_ + cylinder * cylinder_skew_) % config_.blocks_per_track;
 }
 
 void Drive::format_extent(uint64_t first_lba, uint64_t blocks, checkcode::LogicalAddress first) {
@@ -59,7 +72,7 @@ uint64_t Drive::seek_ps(uint32_t d) const {
 
 uint64_t Drive::access_ps(uint64_t start_ps, uint64_t lba, uint32_t blocks, DriveStats* stats) {
   const uint64_t bpt = config_.blocks_per_track;
-  uint64_t t = start_ps + static_cast<uint64_t>(std::llround(config_.controller_overhead_us * 1e6));
+  uint64_t t = start_ps;
   uint64_t seek = 0, rotation = 0, transfer = 0;
   while (blocks > 0) {
     const uint64_t track = lba / bpt;
@@ -75,11 +88,14 @@ uint64_t Drive::access_ps(uint64_t start_ps, uint64_t lba, uint32_t blocks, Driv
     }
     t += move;
     seek += move;
-    // Rotational wait, in units of 1/bpt picosecond to stay exact.
+    // Rotational wait, in units of 1/bpt picosecond to stay exact. A head
+    // arriving less than a picosecond late (rounding) still catches the sector.
+    const uint64_t angle = (sector + skew_sectors(track)) % bpt;
     const uint128 rev_u = (uint128)rev_ps_ * bpt;
     const uint128 at_u = ((uint128)t * bpt) % rev_u;
-    const uint128 target_u = (uint128)sector * rev_ps_;
-    const uint128 wait_u = (target_u + rev_u - at_u) % rev_u;
+    const uint128 target_u = (uint128)angle * rev_ps_;
+    uint128 wait_u = (target_u + rev_u - at_u) % rev_u;
+    if (rev_u - wait_u < bpt) wait_u = 0;
     const auto wait = static_cast<uint64_t>((wait_u + bpt - 1) / bpt);
     const uint64_t xfer = (rev_ps_ * run + bpt - 1) / bpt;
     t += wait + xfer;
@@ -111,10 +127,11 @@ void Drive::check_range(uint64_t lba, uint32_t blocks, std::size_t bytes) const 
 
 void Drive::serve(uint64_t lba, uint32_t blocks, bool is_write) {
   const uint64_t now = now_ps();
-  const uint64_t start = std::max(now, free_at_ps_);
+  const auto overhead = static_cast<uint64_t>(std::llround(config_.controller_overhead_us * 1e6));
+  const uint64_t start = std::max(now + overhead, free_at_ps_);
   const uint64_t duration = access_ps(start, lba, blocks, &stats_);
+  stats_.busy_ps += start + duration - std::max(now, free_at_ps_);
   free_at_ps_ = start + duration;
-  stats_.busy_ps += duration;
   (is_write ? stats_.writes : stats_.reads) += 1;
   (is_write ? stats_.blocks_written : stats_.blocks_read) += blocks;
   sc_core::wait(sc_core::sc_time(double(free_at_ps_ - now), sc_core::SC_PS));

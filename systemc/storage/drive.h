@@ -1,15 +1,17 @@
 // A disk drive: mechanical timing and a sparse store of real stored blocks.
 //
 // Timing (docs/PLATFORM.md, "Drives"): an access pays the controller
-// overhead, a seek of d cylinders
+// overhead (hidden when the command waited behind another, as a drive
+// decodes queued commands while it transfers), a seek of d cylinders
 //     seek(d) = 0                                              d = 0
 //             = t2t + (full - t2t) * sqrt((d - 1) / (C - 2))   d >= 1
 // (track-to-track for one cylinder, full stroke for C - 1), a head switch
 // when only the head changes, the rotational wait until the first sector
-// passes under the head (sector 0 of every track at angle 0, the platter
-// turning since time 0), and one sector time per block; an access that runs
-// over a track boundary pays a head switch or a one-cylinder seek and waits
-// for sector 0 again. Requests are served one at a time in arrival order.
+// passes under the head, and one sector time per block. The platter turns
+// from time 0; tracks are skewed as drives are formatted, by the sectors
+// that pass during a head switch (and during a one-cylinder seek at a
+// cylinder boundary), so that a transfer running over a track boundary
+// loses only the switch. Requests are served one at a time in arrival order.
 //
 // Data: 520-byte sectors holding stored blocks. Only written blocks take
 // memory; an unwritten block of a formatted extent reads as zeros stamped
@@ -72,11 +74,13 @@ class Drive {
   void read(uint64_t lba, uint32_t blocks, std::span<uint8_t> out);
   void write(uint64_t lba, uint32_t blocks, std::span<const uint8_t> in);
 
-  // The mechanical time of an access starting at `start_ps` with the arm
-  // where it is now; moves the arm (no data, no waiting). Public so that
-  // tests can compare it with their own arithmetic.
+  // The mechanical time (seek, rotation, transfer) of an access whose
+  // command is decoded at `start_ps`, with the arm where it is now; moves the
+  // arm (no data, no waiting).
   uint64_t access_ps(uint64_t start_ps, uint64_t lba, uint32_t blocks, DriveStats* stats);
   uint64_t seek_ps(uint32_t cylinders) const;
+  // Sector at angle 0 of drive track `track` (cylinder * heads + head).
+  uint64_t skew_sectors(uint64_t track) const;
   uint32_t arm_cylinder() const { return cylinder_; }
 
   // Fault injection: flips one bit of a stored block on the media.
@@ -92,6 +96,8 @@ class Drive {
   std::string name_;
   DriveConfig config_;
   uint64_t rev_ps_;
+  uint64_t head_skew_;      // sectors passing during a head switch
+  uint64_t cylinder_skew_;  // sectors passing during a one-cylinder seek
   uint32_t cylinder_ = 0;
   uint32_t head_ = 0;
   uint64_t free_at_ps_ = 0;

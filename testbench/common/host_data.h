@@ -1,0 +1,46 @@
+// User data for host IO tests and the scoreboard that knows what every
+// block must hold: a block's 512 bytes are a pure function of (device,
+// block, version), so the scoreboard only stores the last version written.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <unordered_map>
+
+namespace copysim::testing {
+
+// Version 0 is a never-written block: zeros, as a freshly formatted volume.
+inline void fill_user_block(std::span<uint8_t> out512, uint16_t device, uint64_t block,
+                            uint64_t version) {
+  if (version == 0) {
+    for (auto& b : out512) b = 0;
+    return;
+  }
+  uint64_t x = (uint64_t{device} << 48) ^ (block << 8) ^ (version * 0x9e3779b97f4a7c15ull);
+  for (std::size_t i = 0; i < out512.size(); i += 8) {
+    x ^= x >> 33;  // splitmix-style mixing: every byte depends on all inputs
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 29;
+    for (std::size_t k = 0; k < 8 && i + k < out512.size(); ++k) {
+      out512[i + k] = static_cast<uint8_t>(x >> (8 * k));
+    }
+  }
+}
+
+class Scoreboard {
+ public:
+  void written(uint16_t device, uint64_t block, uint64_t version) {
+    versions_[key(device, block)] = version;
+  }
+  uint64_t version(uint16_t device, uint64_t block) const {
+    auto it = versions_.find(key(device, block));
+    return it == versions_.end() ? 0 : it->second;
+  }
+  std::size_t blocks_written() const { return versions_.size(); }
+
+ private:
+  static uint64_t key(uint16_t device, uint64_t block) { return (uint64_t{device} << 48) | block; }
+  std::unordered_map<uint64_t, uint64_t> versions_;
+};
+
+}  // namespace copysim::testing
