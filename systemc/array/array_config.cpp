@@ -22,7 +22,8 @@ void read_path(JsonReader r, ClockedPath& p) {
 }
 
 nlohmann::json path_json(const ClockedPath& p) {
-  return {{"clock_mhz", p.clock_mhz}, {"width_bytes", p.width_bytes},
+  return {{"clock_mhz", p.clock_mhz},
+          {"width_bytes", p.width_bytes},
           {"latency_cycles", p.latency_cycles}};
 }
 
@@ -124,8 +125,8 @@ ArrayConfig ArrayConfig::from_json(const nlohmann::json& description) {
         }
       }
       if (uint32_t{vg.first_device} + vg.count > 0x10000) {
-        g.fail("count", fmt::format("devices {:#06x} + {} run past 0xffff", vg.first_device,
-                                    vg.count));
+        g.fail("count",
+               fmt::format("devices {:#06x} + {} run past 0xffff", vg.first_device, vg.count));
       }
       g.finish();
       c.volumes.push_back(vg);
@@ -166,8 +167,7 @@ nlohmann::json ArrayConfig::to_json() const {
   return {
       {"name", name},
       {"processors", {{"count", processors.count}, {"clock_mhz", processors.clock_mhz}}},
-      {"shared_memory",
-       {{"bytes", shared_memory.bytes}, {"access_ns", shared_memory.access_ns}}},
+      {"shared_memory", {{"bytes", shared_memory.bytes}, {"access_ns", shared_memory.access_ns}}},
       {"cache",
        {{"slots", cache.slots},
         {"ports", cache.ports},

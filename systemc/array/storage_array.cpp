@@ -12,7 +12,7 @@ namespace copysim::sc {
 namespace {
 
 // Control-store footprint of the tables the array keeps from the start.
-constexpr uint64_t kSlotControlBytes = 64;    // directory entry and slot control block
+constexpr uint64_t kSlotControlBytes = 64;     // directory entry and slot control block
 constexpr uint64_t kVolumeControlBytes = 256;  // volume table entry
 
 }  // namespace
@@ -25,8 +25,8 @@ StorageArray::StorageArray(const sc_core::sc_module_name& name, const ArrayConfi
   shared_memory_->allocate("cache directory", config.cache.slots * kSlotControlBytes);
 
   for (uint32_t i = 0; i < config.drives; ++i) {
-    drives_.push_back(std::make_unique<Drive>(fmt::format("{}.drive{}", this->name(), i),
-                                              config.drive));
+    drives_.push_back(
+        std::make_unique<Drive>(fmt::format("{}.drive{}", this->name(), i), config.drive));
   }
   for (uint32_t i = 0; i < config.disk_adapters.count; ++i) {
     disk_adapters_.push_back(std::make_unique<DiskAdapter>(
@@ -34,9 +34,9 @@ StorageArray::StorageArray(const sc_core::sc_module_name& name, const ArrayConfi
   }
   auto lookup = [this](uint16_t device) { return volume(device); };
   for (uint32_t i = 0; i < config.host_adapters.count; ++i) {
-    host_adapters_.push_back(std::make_unique<HostAdapter>(
-        fmt::format("ha{}", i).c_str(), config.host_adapters, *cache_, *processors_,
-        *shared_memory_, lookup));
+    host_adapters_.push_back(std::make_unique<HostAdapter>(fmt::format("ha{}", i).c_str(),
+                                                           config.host_adapters, *cache_,
+                                                           *processors_, *shared_memory_, lookup));
     host_adapters_.back()->on_io = [this](uint16_t device, bool is_write, uint64_t bytes,
                                           const IoStatus& s) {
       VolumeStats& v = volume_stats_[device];
@@ -74,9 +74,8 @@ void StorageArray::lay_out_volumes() {
   std::vector<uint64_t> next_lba(drives_.size(), 0);
   std::size_t next_drive = 0;
   for (const VolumeGroupConfig& group : config_.volumes) {
-    const VolumeGeometry geometry = group.model == "FBA"
-                                        ? fba_volume(group.tracks, group.track_kib)
-                                        : ckd_3390(group.model);
+    const VolumeGeometry geometry =
+        group.model == "FBA" ? fba_volume(group.tracks, group.track_kib) : ckd_3390(group.model);
     for (uint32_t i = 0; i < group.count; ++i) {
       const auto device = static_cast<uint16_t>(group.first_device + i);
       if (volumes_.count(device)) {
@@ -88,8 +87,7 @@ void StorageArray::lay_out_volumes() {
         throw ConfigError(fmt::format(
             "{}: device {:#06x} ({} blocks) does not fit on {} ({} of {} blocks used); add "
             "drives or cylinders",
-            name(), device, geometry.blocks(), drive.name(), next_lba[d],
-            drive.config().blocks()));
+            name(), device, geometry.blocks(), drive.name(), next_lba[d], drive.config().blocks()));
       }
       Volume v{device, geometry, &drive, adapter_of[d], port_of[d], next_lba[d]};
       drive.format_extent(v.first_lba, geometry.blocks(), {device, 0});

@@ -12,6 +12,7 @@
 #include <list>
 #include <span>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <systemc>
@@ -47,10 +48,10 @@ class Slot {
  public:
   SlotKey key;
   uint32_t blocks = 0;
-  std::vector<uint8_t> data;  // blocks x 520 bytes
-  std::vector<bool> valid;    // block holds the track's current data
-  std::vector<bool> dirty;    // block is newer than the drive (write pending)
-  uint32_t pins = 0;          // IOs, stages and destages using the slot
+  std::vector<uint8_t> data;   // blocks x 520 bytes
+  std::vector<bool> valid;     // block holds the track's current data
+  std::vector<bool> dirty;     // block is newer than the drive (write pending)
+  uint32_t pins = 0;           // IOs, stages and destages using the slot
   bool staging = false;        // a stage into this slot is running
   bool write_pending = false;  // has dirty blocks or a destage of them running
   bool queued_for_destage = false;
@@ -58,7 +59,8 @@ class Slot {
   sc_core::sc_event changed;  // a stage or destage on this slot finished
 
   std::span<uint8_t, checkcode::kStoredBlockBytes> block(uint32_t i) {
-    return std::span(data).subspan(std::size_t{i} * checkcode::kStoredBlockBytes)
+    return std::span(data)
+        .subspan(std::size_t{i} * checkcode::kStoredBlockBytes)
         .first<checkcode::kStoredBlockBytes>();
   }
   bool any_dirty() const;
@@ -73,7 +75,7 @@ class Slot {
 struct CacheStats {
   uint64_t read_hits = 0;
   uint64_t read_misses = 0;
-  uint64_t write_hits = 0;   // write into a slot already present
+  uint64_t write_hits = 0;  // write into a slot already present
   uint64_t write_misses = 0;
   uint64_t evictions = 0;
   uint64_t allocation_waits = 0;     // no clean slot: waited for a destage
@@ -106,6 +108,17 @@ class Cache {
   // From a thread process: `bytes` through the first free cache port.
   void transfer(uint64_t bytes);
 
+  // Blocks found damaged in cache at destage: their data is gone, and reads
+  // report a data check until a host writes them again.
+  void mark_lost(uint16_t device, uint64_t block) { lost_.insert(lost_key(device, block)); }
+  bool is_lost(uint16_t device, uint64_t block) const {
+    return !lost_.empty() && lost_.count(lost_key(device, block)) != 0;
+  }
+  void clear_lost(uint16_t device, uint64_t block) {
+    if (!lost_.empty()) lost_.erase(lost_key(device, block));
+  }
+  std::size_t lost_blocks() const { return lost_.size(); }
+
   uint64_t write_pending() const { return write_pending_; }
   uint64_t slots_in_use() const { return in_use_; }
   const CacheConfig& config() const { return config_; }
@@ -127,6 +140,10 @@ class Cache {
   std::vector<Resource> ports_;
   sc_core::sc_event slot_available_;
   sc_core::sc_event write_pending_dropped_;
+  static uint64_t lost_key(uint16_t device, uint64_t block) {
+    return (uint64_t{device} << 48) | block;
+  }
+  std::unordered_set<uint64_t> lost_;
   uint64_t write_pending_ = 0;
   uint64_t next_ticket_ = 0;     // the next waiting writer's place in line
   uint64_t serving_ticket_ = 0;  // the waiting writer that may go next

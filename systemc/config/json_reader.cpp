@@ -32,8 +32,8 @@ void JsonReader::read(const std::string& key, uint64_t& value, uint64_t min, uin
   if (!has(key)) return;
   used_.insert(key);
   const auto& v = object_.at(key);
-  if (!v.is_number_integer() || (v.is_number_integer() && !v.is_number_unsigned() &&
-                                 v.get<int64_t>() < 0)) {
+  if (!v.is_number_integer() ||
+      (v.is_number_integer() && !v.is_number_unsigned() && v.get<int64_t>() < 0)) {
     fail(key, fmt::format("expected a non-negative integer, found {}", v.dump()));
   }
   const auto u = v.get<uint64_t>();

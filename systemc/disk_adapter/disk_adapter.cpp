@@ -45,8 +45,8 @@ void DiskAdapter::stage(Slot& slot, const Volume& volume, uint32_t first, uint32
   // Blocks written by a host while the stage ran are newer than the drive's.
   for (uint32_t i = 0; i < count; ++i) {
     if (slot.valid[first + i]) continue;
-    const auto src = std::span(buffer).subspan(std::size_t{i} * kStoredBlockBytes,
-                                               kStoredBlockBytes);
+    const auto src =
+        std::span(buffer).subspan(std::size_t{i} * kStoredBlockBytes, kStoredBlockBytes);
     std::copy(src.begin(), src.end(), slot.block(first + i).begin());
     slot.valid[first + i] = true;
   }
@@ -89,8 +89,9 @@ void DiskAdapter::destage(Slot& slot, const Volume& volume) {
     if (check != checkcode::BlockCheck::ok) {
       ++stats_.destage_data_checks;
       slot.valid[i] = false;  // never written to the drive as good data
-      log_error(*this, "data check at destage: device {:#06x} block {}: {}", volume.device,
-                la.block, checkcode::to_string(check));
+      cache_.mark_lost(volume.device, la.block);
+      log_error(*this, "data check at destage: device {:#06x} block {}: {}; the block is lost",
+                volume.device, la.block, checkcode::to_string(check));
       continue;
     }
     if (runs.empty() || runs.back().first + runs.back().data.size() / kStoredBlockBytes != i) {
@@ -114,8 +115,8 @@ void DiskAdapter::destage(Slot& slot, const Volume& volume) {
 drr::DrrStatus DiskAdapter::copy(Slot& src, const Volume& src_volume, Slot& dst,
                                  const Volume& dst_volume, uint32_t first, uint32_t count) {
   if (first + count > src.blocks || first + count > dst.blocks) {
-    throw std::out_of_range(fmt::format("{}: copy of blocks {}..{} outside the track", name(),
-                                        first, first + count));
+    throw std::out_of_range(
+        fmt::format("{}: copy of blocks {}..{} outside the track", name(), first, first + count));
   }
   processors_.execute(config_.command_cycles);
   const std::size_t bytes = std::size_t{count} * kStoredBlockBytes;

@@ -21,9 +21,9 @@
 namespace copysim::sc {
 
 struct DiskAdapterConfig {
-  uint32_t count = 2;  // adapters in the array
-  uint32_t ports = 4;  // back-end ports per adapter
-  ClockedPath port{150.0, 8, 0};  // 1.2 GB/s: a 12 Gb/s SAS lane
+  uint32_t count = 2;                // adapters in the array
+  uint32_t ports = 4;                // back-end ports per adapter
+  ClockedPath port{150.0, 8, 0};     // 1.2 GB/s: a 12 Gb/s SAS lane
   double command_overhead_us = 5.0;  // adapter hardware per drive command
   uint64_t command_cycles = 5000;    // processor cycles per stage or destage
   uint32_t destage_streams = 64;     // destages running at once per adapter

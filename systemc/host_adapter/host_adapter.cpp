@@ -39,13 +39,13 @@ HostAdapter::HostAdapter(const sc_core::sc_module_name& name, const HostAdapterC
       volumes_(std::move(volumes)) {
   const auto speed = fc_speed(config.port_speed);
   if (!speed) {
-    throw std::invalid_argument(fmt::format(
-        "{}: port_speed \"{}\" is not one of 8GFC, 16GFC, 32GFC, 64GFC", this->name(),
-        config.port_speed));
+    throw std::invalid_argument(
+        fmt::format("{}: port_speed \"{}\" is not one of 8GFC, 16GFC, 32GFC, 64GFC", this->name(),
+                    config.port_speed));
   }
   if (config.max_frame_payload == 0 || config.max_frame_payload > kFcMaxPayload) {
-    throw std::invalid_argument(fmt::format("{}: max_frame_payload must be 1..{}", this->name(),
-                                            kFcMaxPayload));
+    throw std::invalid_argument(
+        fmt::format("{}: max_frame_payload must be 1..{}", this->name(), kFcMaxPayload));
   }
   speed_ = *speed;
   ports_.resize(config.ports);
@@ -61,9 +61,8 @@ void HostAdapter::send(Resource& direction, uint64_t payload) {
   direction.use(frame_time(payload));
 }
 
-IoStatus HostAdapter::check_request(uint32_t port, uint16_t device, uint64_t block,
-                                    uint32_t count, std::size_t bytes,
-                                    const Volume*& volume) const {
+IoStatus HostAdapter::check_request(uint32_t port, uint16_t device, uint64_t block, uint32_t count,
+                                    std::size_t bytes, const Volume*& volume) const {
   IoStatus s;
   if (port >= ports_.size()) {
     s.result = IoResult::out_of_range;
@@ -143,9 +142,16 @@ IoStatus HostAdapter::read(uint32_t port_index, uint16_t device, uint64_t block,
   const uint64_t payload = uint64_t{count} * kUserDataBytes;
   send(port.outbound, payload);
   for (uint32_t i = 0; i < count; ++i) {
-    const auto stored = std::span(blocks).subspan(std::size_t{i} * kStoredBlockBytes)
-                            .first<kStoredBlockBytes>();
+    const auto stored =
+        std::span(blocks).subspan(std::size_t{i} * kStoredBlockBytes).first<kStoredBlockBytes>();
     const auto check = checkcode::verify(stored, {device, static_cast<uint32_t>(block + i)});
+    if (cache_.is_lost(device, block + i)) {
+      status.result = IoResult::data_check;
+      status.bad_block = block + i;
+      status.message = fmt::format("device {:#06x} block {}: lost at destage (damaged in cache)",
+                                   device, block + i);
+      break;
+    }
     if (check != checkcode::BlockCheck::ok) {
       status.result = IoResult::data_check;
       status.bad_block = block + i;
@@ -191,6 +197,7 @@ IoStatus HostAdapter::write(uint32_t port_index, uint16_t device, uint64_t block
       const auto src = data.subspan(std::size_t{b - block + i} * kUserDataBytes, kUserDataBytes);
       std::copy(src.begin(), src.end(), dst.begin());
       checkcode::stamp(dst, {device, static_cast<uint32_t>(b + i)});
+      cache_.clear_lost(device, b + i);
     }
     cache_.mark_dirty(slot, first, n);
     cache_.release(slot);

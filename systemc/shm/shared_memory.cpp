@@ -9,9 +9,8 @@ namespace copysim::sc {
 
 void SharedMemory::allocate(const std::string& table, uint64_t bytes) {
   if (bytes > free()) {
-    throw std::length_error(fmt::format(
-        "shared memory: table {} needs {} bytes, {} of {} are free", table, bytes, free(),
-        config_.bytes));
+    throw std::length_error(fmt::format("shared memory: table {} needs {} bytes, {} of {} are free",
+                                        table, bytes, free(), config_.bytes));
   }
   used_ += bytes;
   tables_[table] += bytes;
@@ -20,8 +19,8 @@ void SharedMemory::allocate(const std::string& table, uint64_t bytes) {
 void SharedMemory::release(const std::string& table, uint64_t bytes) {
   auto it = tables_.find(table);
   if (it == tables_.end() || it->second < bytes) {
-    throw std::logic_error(fmt::format("shared memory: table {} releases {} bytes it does not hold",
-                                       table, bytes));
+    throw std::logic_error(
+        fmt::format("shared memory: table {} releases {} bytes it does not hold", table, bytes));
   }
   it->second -= bytes;
   used_ -= bytes;

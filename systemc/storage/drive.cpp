@@ -34,9 +34,10 @@ double DriveConfig::media_bytes_per_second() const {
 Drive::Drive(std::string name, DriveConfig config)
     : name_(std::move(name)), config_(config), rev_ps_(config.revolution_ps()) {
   if (config.cylinders < 3 || config.heads == 0 || config.blocks_per_track == 0) {
-    throw std::invalid_argument(fmt::format("drive {}: needs at least 3 cylinders, 1 head and 1 "
-                                            "block per track",
-                                            name_));
+    throw std::invalid_argument(
+        fmt::format("drive {}: needs at least 3 cylinders, 1 head and 1 "
+                    "block per track",
+                    name_));
   }
   const uint64_t bpt = config.blocks_per_track;
   auto sectors_during = [&](uint64_t ps) { return (ps * bpt + rev_ps_ - 1) / rev_ps_; };
@@ -55,9 +56,10 @@ uint64_t Drive::skew_sectors(uint64_t track) const {
 
 void Drive::format_extent(uint64_t first_lba, uint64_t blocks, checkcode::LogicalAddress first) {
   if (first_lba + blocks > config_.blocks()) {
-    throw std::invalid_argument(fmt::format("drive {}: extent of {} blocks at LBA {} exceeds its "
-                                            "{} blocks",
-                                            name_, blocks, first_lba, config_.blocks()));
+    throw std::invalid_argument(
+        fmt::format("drive {}: extent of {} blocks at LBA {} exceeds its "
+                    "{} blocks",
+                    name_, blocks, first_lba, config_.blocks()));
   }
   extents_[first_lba] = {blocks, first};
 }
@@ -120,8 +122,8 @@ void Drive::check_range(uint64_t lba, uint32_t blocks, std::size_t bytes) const 
                                         name_, blocks, lba, config_.blocks()));
   }
   if (bytes != std::size_t{blocks} * kStoredBlockBytes) {
-    throw std::invalid_argument(fmt::format("drive {}: buffer of {} bytes for {} blocks", name_,
-                                            bytes, blocks));
+    throw std::invalid_argument(
+        fmt::format("drive {}: buffer of {} bytes for {} blocks", name_, bytes, blocks));
   }
 }
 
@@ -180,6 +182,19 @@ void Drive::corrupt_block(uint64_t lba, unsigned bit) {
     it = store_.emplace(lba, b).first;
   }
   it->second[(bit / 8) % kStoredBlockBytes] ^= static_cast<uint8_t>(1u << (bit % 8));
+}
+
+void Drive::misdirect_block(uint64_t from, uint64_t to) {
+  if (from >= config_.blocks() || to >= config_.blocks()) {
+    throw std::out_of_range("misdirect_block outside the drive");
+  }
+  Block b;
+  if (auto it = store_.find(from); it != store_.end()) {
+    b = it->second;
+  } else {
+    fill_formatted(from, b);
+  }
+  store_[to] = b;
 }
 
 }  // namespace copysim::sc

@@ -85,6 +85,8 @@ class Drive {
 
   // Fault injection: flips one bit of a stored block on the media.
   void corrupt_block(uint64_t lba, unsigned bit);
+  // Fault injection: a misdirected write, the block at `from` written to `to`.
+  void misdirect_block(uint64_t from, uint64_t to);
   std::size_t stored_blocks() const { return store_.size(); }
 
  private:

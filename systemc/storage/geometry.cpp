@@ -13,7 +13,7 @@ namespace {
 
 // Primary cylinders of each model (shared/reference/dasd_3390_geometry.csv).
 constexpr Ckd3390Model kModels[] = {
-    {"3390-1", 1113}, {"3390-2", 2226},   {"3390-3", 3339},
+    {"3390-1", 1113},  {"3390-2", 2226},   {"3390-3", 3339},
     {"3390-9", 10017}, {"3390-27", 32760}, {"3390-54", 65520},
 };
 
@@ -28,8 +28,12 @@ std::span<const Ckd3390Model> ckd_3390_models() { return kModels; }
 VolumeGeometry ckd_3390(std::string_view model) {
   for (const auto& m : kModels) {
     if (m.name == model) {
-      return {VolumeKind::ckd,     std::string(m.name),     uint64_t{m.cylinders} * k3390TracksPerCylinder,
-              k3390TrackBytes,     blocks_for(k3390TrackBytes), k3390TracksPerCylinder};
+      return {VolumeKind::ckd,
+              std::string(m.name),
+              uint64_t{m.cylinders} * k3390TracksPerCylinder,
+              k3390TrackBytes,
+              blocks_for(k3390TrackBytes),
+              k3390TracksPerCylinder};
     }
   }
   std::vector<std::string_view> names;

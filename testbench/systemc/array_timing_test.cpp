@@ -42,7 +42,7 @@ json base_config() {
 // --- The arithmetic, in picoseconds, from the configured parameters. ---
 
 constexpr double kFc16DataRate = 14.025e9 * 64.0 / 66.0 / 8.0;  // bytes per second
-constexpr uint64_t kFrameExtra = 36 + 24;  // framing + idles per frame
+constexpr uint64_t kFrameExtra = 36 + 24;                       // framing + idles per frame
 
 uint64_t ps(double seconds) { return static_cast<uint64_t>(std::llround(seconds * 1e12)); }
 uint64_t frames_ps(uint64_t payload, double rate = kFc16DataRate) {
@@ -113,9 +113,10 @@ BOOST_AUTO_TEST_CASE(a_read_miss_costs_overhead_seek_rotation_and_transfer) {
       (block % kBpt + (cylinder * (kHeads - 1) + head) * head_skew + cylinder * cyl_skew) % kBpt;
   const double sector_ps = double(kRevPs) / kBpt;
   const double at = std::fmod(double(t), double(kRevPs));
-  t += static_cast<uint64_t>(std::ceil(std::fmod(double(angle) * sector_ps - at + double(kRevPs), double(kRevPs))));
+  t += static_cast<uint64_t>(
+      std::ceil(std::fmod(double(angle) * sector_ps - at + double(kRevPs), double(kRevPs))));
   t += static_cast<uint64_t>(std::ceil(8 * sector_ps));
-  t += 520 * ps(1e-6 / 150);                  // back-end port: 4,160 bytes, 8 per cycle
+  t += 520 * ps(1e-6 / 150);                     // back-end port: 4,160 bytes, 8 per cycle
   t += cycles_ps((8 * 520 + 63) / 64 + 8, 250);  // into cache
   t += read_path_ps(8) - frames_ps(32) - cycles_ps(10000, 1000) - ps(200e-9);
   BOOST_TEST_MESSAGE("read miss: model " << ios[0].response_ps << " ps, arithmetic " << t);
@@ -154,9 +155,9 @@ BOOST_AUTO_TEST_CASE(mean_random_read_miss_matches_the_analytical_mean) {
   for (uint64_t d = 1; d < uint64_t(n); ++d) {
     mean_seek += 2.0 * (n - double(d)) / (n * n) * double(seek_ps(d));
   }
-  const double fixed = double(read_path_ps(8)) + double(cycles_ps(5000, 1000) + ps(5e-6) +
-                                                        ps(10e-6) + 520 * ps(1e-6 / 150) +
-                                                        cycles_ps(73, 250));
+  const double fixed =
+      double(read_path_ps(8)) + double(cycles_ps(5000, 1000) + ps(5e-6) + ps(10e-6) +
+                                       520 * ps(1e-6 / 150) + cycles_ps(73, 250));
   const double expected = fixed + mean_seek + double(kRevPs) / 2 + 8.0 * double(kRevPs) / kBpt;
   const double mean = sum / misses;
   BOOST_TEST_MESSAGE("mean read miss: model " << mean / 1e6 << " us, analytical " << expected / 1e6
