@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <sys/resource.h>
+#include <nlohmann/json.hpp>
 
 #include "systemc/array/storage_array.h"
 
@@ -75,23 +75,23 @@ int sc_main(int argc, char* argv[]) {
   const double sim_s = sc_core::sc_time_stamp().to_seconds();
 
   fmt::print("array: 1,024 3390-3 volumes on 64 drives, cache of {} slots\n", config.cache.slots);
-  fmt::print("configuration: {:.3f} s wall, RSS {:.1f} MiB (process start {:.1f} MiB)\n",
-             config_s, rss_config.first, rss_start.first);
+  fmt::print("configuration: {:.3f} s wall, RSS {:.1f} MiB (process start {:.1f} MiB)\n", config_s,
+             rss_config.first, rss_start.first);
   fmt::print("workload: {} random 4 KiB IOs, 70% reads, {} streams\n", done, streams);
   fmt::print("run: {:.2f} s wall for {:.3f} s simulated; {:.0f} simulated IOs per wall-second\n",
              run_s, sim_s, double(done) / run_s);
-  fmt::print("peak RSS: {:.1f} MiB; blocks stored on drives: {}\n", rss_end.second,
-             [&] {
-               uint64_t n = 0;
-               for (const auto& d : stats["drives"]) n += d["stored_blocks"].get<uint64_t>();
-               return n;
-             }());
-  fmt::print("simulated: {:.0f} IOPS, read p50 {:.0f} us p99 {:.0f} us, write p50 {:.0f} us, "
-             "read hit ratio {:.3f}\n",
-             stats["totals"]["iops"].get<double>(),
-             stats["totals"]["read_response"]["p50_us"].get<double>(),
-             stats["totals"]["read_response"]["p99_us"].get<double>(),
-             stats["totals"]["write_response"]["p50_us"].get<double>(),
-             stats["cache"]["read_hit_ratio"].get<double>());
+  fmt::print("peak RSS: {:.1f} MiB; blocks stored on drives: {}\n", rss_end.second, [&] {
+    uint64_t n = 0;
+    for (const auto& d : stats["drives"]) n += d["stored_blocks"].get<uint64_t>();
+    return n;
+  }());
+  fmt::print(
+      "simulated: {:.0f} IOPS, read p50 {:.0f} us p99 {:.0f} us, write p50 {:.0f} us, "
+      "read hit ratio {:.3f}\n",
+      stats["totals"]["iops"].get<double>(),
+      stats["totals"]["read_response"]["p50_us"].get<double>(),
+      stats["totals"]["read_response"]["p99_us"].get<double>(),
+      stats["totals"]["write_response"]["p50_us"].get<double>(),
+      stats["cache"]["read_hit_ratio"].get<double>());
   return 0;
 }
