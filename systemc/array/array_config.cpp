@@ -83,6 +83,11 @@ ArrayConfig ArrayConfig::from_json(const nlohmann::json& description) {
       c.disk_adapters.drr.implementation = *parsed;
       x.read("clock_mhz", c.disk_adapters.drr.clock_mhz, 1.0, 100000.0);
       x.read("data_bytes", c.disk_adapters.drr.data_bytes, 8, 512);
+      try {
+        DrrUnit::validate(c.disk_adapters.drr);
+      } catch (const std::invalid_argument& e) {
+        x.fail("data_bytes", e.what());
+      }
       x.finish();
     }
     d.finish();
@@ -114,14 +119,20 @@ ArrayConfig ArrayConfig::from_json(const nlohmann::json& description) {
       g.read("track_kib", vg.track_kib, 1, 1024);
       if (vg.model == "FBA") {
         if (vg.tracks == 0) g.fail("tracks", "an FBA volume group needs \"tracks\"");
+        // Block numbers in a logical address are 32 bits.
+        const uint64_t blocks = vg.tracks * fba_volume(1, vg.track_kib).blocks_per_track;
+        if (vg.tracks > (uint64_t{1} << 32) || blocks > (uint64_t{1} << 32)) {
+          g.fail("tracks",
+                 fmt::format("{} tracks of {} KiB exceed 2^32 blocks", vg.tracks, vg.track_kib));
+        }
       } else {
         try {
           ckd_3390(vg.model);
         } catch (const std::invalid_argument& e) {
           g.fail("model", std::string(e.what()) + ", or FBA");
         }
-        if (g.has("tracks") || g.has("track_kib")) {
-          g.fail("tracks", "3390 volumes take their tracks from the model");
+        for (const char* key : {"tracks", "track_kib"}) {
+          if (g.has(key)) g.fail(key, "3390 volumes take their geometry from the model");
         }
       }
       if (uint32_t{vg.first_device} + vg.count > 0x10000) {

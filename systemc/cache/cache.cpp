@@ -106,22 +106,30 @@ void Cache::release(Slot& slot) {
   update_lru(slot);
 }
 
-void Cache::wait_for_write_space() {
+void Cache::reserve_write_space() {
   const bool line_empty = next_ticket_ == serving_ticket_;
-  if (line_empty && write_pending_ < write_pending_limit_) return;
-  ++stats_.write_pending_waits;
-  const uint64_t ticket = next_ticket_++;
-  while (ticket != serving_ticket_ || write_pending_ >= write_pending_limit_) {
-    sc_core::wait(write_pending_dropped_);
+  if (!line_empty || write_pending_ + reserved_ >= write_pending_limit_) {
+    ++stats_.write_pending_waits;
+    const uint64_t ticket = next_ticket_++;
+    while (ticket != serving_ticket_ || write_pending_ + reserved_ >= write_pending_limit_) {
+      sc_core::wait(write_pending_dropped_);
+    }
+    ++serving_ticket_;
+    write_pending_dropped_.notify(sc_core::SC_ZERO_TIME);  // the next in line may fit too
   }
-  ++serving_ticket_;
-  write_pending_dropped_.notify(sc_core::SC_ZERO_TIME);  // the next in line may fit too
+  ++reserved_;
 }
 
-void Cache::mark_dirty(Slot& slot, uint32_t first, uint32_t count) {
+void Cache::mark_dirty(Slot& slot, uint32_t first, uint32_t count, bool reserved) {
   for (uint32_t i = first; i < first + count; ++i) {
     slot.valid[i] = true;
     slot.dirty[i] = true;
+  }
+  if (reserved) {
+    if (reserved_ == 0) throw std::logic_error("cache: mark_dirty without a reservation");
+    --reserved_;
+    // Not needed after all (the slot was already write pending): room for another.
+    if (slot.write_pending) write_pending_dropped_.notify(sc_core::SC_ZERO_TIME);
   }
   if (!slot.write_pending) {
     slot.write_pending = true;

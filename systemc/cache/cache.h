@@ -97,11 +97,14 @@ class Cache {
   Slot& acquire(const SlotKey& key, uint32_t blocks_per_track);
   void release(Slot& slot);
 
-  // From a thread process: wait until another dirty slot is allowed.
-  // Writers that have to wait are let through in arrival order.
-  void wait_for_write_space();
-  // Marks blocks dirty (and valid); queues the slot when it turns write pending.
-  void mark_dirty(Slot& slot, uint32_t first, uint32_t count);
+  // From a thread process: reserve room for one more write-pending slot,
+  // waiting while the limit is reached; writers that have to wait are let
+  // through in arrival order. The reservation is used by the next
+  // mark_dirty(..., reserved = true).
+  void reserve_write_space();
+  // Marks blocks dirty (and valid) and queues the slot when it turns write
+  // pending; `reserved` hands back a reservation made for this write.
+  void mark_dirty(Slot& slot, uint32_t first, uint32_t count, bool reserved);
   // After a destage wrote the dirty blocks it took (and cleared) at its start.
   void destaged(Slot& slot);
 
@@ -145,6 +148,7 @@ class Cache {
   }
   std::unordered_set<uint64_t> lost_;
   uint64_t write_pending_ = 0;
+  uint64_t reserved_ = 0;        // reservations not yet turned into write-pending slots
   uint64_t next_ticket_ = 0;     // the next waiting writer's place in line
   uint64_t serving_ticket_ = 0;  // the waiting writer that may go next
   uint64_t in_use_ = 0;

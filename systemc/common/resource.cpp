@@ -34,8 +34,10 @@ uint64_t ClockedPath::cycles(uint64_t bytes) const {
   return (bytes + width_bytes - 1) / width_bytes + latency_cycles;
 }
 
+// Rounded once, for the whole transfer: a 150 MHz period is not a whole
+// number of picoseconds.
 sc_core::sc_time ClockedPath::duration(uint64_t bytes) const {
-  return period() * static_cast<double>(cycles(bytes));
+  return sc_core::sc_time(std::round(double(cycles(bytes)) * 1e6 / clock_mhz), sc_core::SC_PS);
 }
 
 }  // namespace copysim::sc

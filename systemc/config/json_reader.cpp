@@ -63,27 +63,29 @@ void JsonReader::read(const std::string& key, bool& value) {
   value = v.get<bool>();
 }
 
+// "0x" and one to four hex digits, or decimal digits: nothing else (no
+// sign, no spaces, no octal), since device numbers are written in hex.
 void JsonReader::read_device(const std::string& key, uint16_t& value) {
   if (!has(key)) return;
   const auto& v = object_.at(key);
-  if (v.is_string()) {
-    used_.insert(key);
-    const std::string s = v.get<std::string>();
-    std::size_t end = 0;
-    unsigned long n = 0;
-    try {
-      n = std::stoul(s, &end, 0);
-    } catch (const std::exception&) {
-      end = 0;
-    }
-    if (end != s.size() || n > 0xffff) {
-      fail(key, fmt::format("\"{}\" is not a device number 0..0xffff", s));
-    }
+  if (!v.is_string()) {
+    uint64_t n = value;
+    read(key, n, 0, 0xffff);
     value = static_cast<uint16_t>(n);
     return;
   }
-  uint64_t n = value;
-  read(key, n, 0, 0xffff);
+  used_.insert(key);
+  const std::string s = v.get<std::string>();
+  const bool hex = s.size() > 2 && s.size() <= 6 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') &&
+                   s.find_first_not_of("0123456789abcdefABCDEF", 2) == std::string::npos;
+  const bool dec =
+      !s.empty() && s.size() <= 5 && s.find_first_not_of("0123456789") == std::string::npos;
+  const unsigned long n = hex   ? std::stoul(s.substr(2), nullptr, 16)
+                          : dec ? std::stoul(s)
+                                : 0x10000;
+  if (n > 0xffff) {
+    fail(key, fmt::format("\"{}\" is not a device number (0x0000 to 0xffff, or decimal)", s));
+  }
   value = static_cast<uint16_t>(n);
 }
 

@@ -54,6 +54,26 @@ void DiskAdapter::stage(Slot& slot, const Volume& volume, uint32_t first, uint32
   stats_.blocks_staged += count;
 }
 
+bool DiskAdapter::make_valid(Slot& slot, const Volume& volume, uint32_t first, uint32_t count) {
+  bool staged = false;
+  while (!slot.all_valid(first, count)) {
+    if (slot.staging) {
+      wait(slot.changed);
+      continue;
+    }
+    // Stage from the first to the last block not in cache, in one command.
+    uint32_t lo = first, hi = first + count;
+    while (slot.valid[lo]) ++lo;
+    while (slot.valid[hi - 1]) --hi;
+    staged = true;
+    slot.staging = true;
+    stage(slot, volume, lo, hi - lo);
+    slot.staging = false;
+    slot.changed.notify(sc_core::SC_ZERO_TIME);
+  }
+  return staged;
+}
+
 void DiskAdapter::enqueue_destage(Slot& slot, const Volume& volume) {
   destage_queue_.emplace_back(&slot, &volume);
   destage_queued_.notify(sc_core::SC_ZERO_TIME);
@@ -118,6 +138,7 @@ drr::DrrStatus DiskAdapter::copy(Slot& src, const Volume& src_volume, Slot& dst,
     throw std::out_of_range(
         fmt::format("{}: copy of blocks {}..{} outside the track", name(), first, first + count));
   }
+  make_valid(src, src_volume, first, count);
   processors_.execute(config_.command_cycles);
   const std::size_t bytes = std::size_t{count} * kStoredBlockBytes;
   const auto in = std::span<const uint8_t>(src.data).subspan(first * kStoredBlockBytes, bytes);
@@ -129,8 +150,18 @@ drr::DrrStatus DiskAdapter::copy(Slot& src, const Volume& src_volume, Slot& dst,
       count};
   const drr::DrrStatus status = drr_->transfer(cmd, in, out);
   cache_.transfer(bytes);  // DRR buffer -> second cache location
+  const bool reserve = !dst.write_pending;
+  if (reserve) cache_.reserve_write_space();
   std::copy(out.begin(), out.end(), dst.block(first).begin());
-  cache_.mark_dirty(dst, first, count);
+  // A block that came through intact replaces whatever was lost there; a
+  // damaged one stays damaged and is caught at destage or read.
+  for (uint32_t i = 0; i < count; ++i) {
+    const checkcode::LogicalAddress la{dst_volume.device, cmd.target.block + i};
+    if (checkcode::verify(dst.block(first + i), la) == checkcode::BlockCheck::ok) {
+      cache_.clear_lost(dst_volume.device, cmd.target.block + i);
+    }
+  }
+  cache_.mark_dirty(dst, first, count, reserve);
   ++stats_.copies;
   return status;
 }

@@ -51,11 +51,16 @@ class DiskAdapter : public sc_core::sc_module {
   // track from the volume's drive into the slot (blocks already valid keep
   // their newer data). The slot must be pinned by the caller.
   void stage(Slot& slot, const Volume& volume, uint32_t first, uint32_t count);
+  // From a thread process: makes blocks [first, first + count) of a pinned
+  // slot valid, staging what is missing (waiting for a stage already running
+  // on the slot). Returns whether anything had to be staged.
+  bool make_valid(Slot& slot, const Volume& volume, uint32_t first, uint32_t count);
   // Queues a write-pending slot for destage to the volume's drive.
   void enqueue_destage(Slot& slot, const Volume& volume);
   // From a thread process: copies blocks [first, first + count) of `src`'s
   // track into `dst`'s through the DRR unit, which rewrites each block's LA
-  // to `dst_volume` and its check code; `dst` blocks become dirty.
+  // to `dst_volume` and its check code; missing source blocks are staged
+  // first, and the `dst` blocks become dirty. Both slots must be pinned.
   drr::DrrStatus copy(Slot& src, const Volume& src_volume, Slot& dst, const Volume& dst_volume,
                       uint32_t first, uint32_t count);
 

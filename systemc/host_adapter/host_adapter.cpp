@@ -114,21 +114,7 @@ IoStatus HostAdapter::read(uint32_t port_index, uint16_t device, uint64_t block,
     const auto first = static_cast<uint32_t>(b % bpt);
     const auto n = static_cast<uint32_t>(std::min<uint64_t>(bpt - first, block + count - b));
     Slot& slot = cache_.acquire({device, track}, bpt);
-    while (!slot.all_valid(first, n)) {
-      if (slot.staging) {
-        wait(slot.changed);
-        continue;
-      }
-      // Stage from the first to the last block not in cache, in one command.
-      uint32_t lo = first, hi = first + n;
-      while (slot.valid[lo]) ++lo;
-      while (slot.valid[hi - 1]) --hi;
-      status.cache_hit = false;
-      slot.staging = true;
-      volume->adapter->stage(slot, *volume, lo, hi - lo);
-      slot.staging = false;
-      slot.changed.notify(sc_core::SC_ZERO_TIME);
-    }
+    if (volume->adapter->make_valid(slot, *volume, first, n)) status.cache_hit = false;
     for (uint32_t i = 0; i < n; ++i) {
       auto src = slot.block(first + i);
       std::copy(src.begin(), src.end(), blocks.begin() + (b - block + i) * kStoredBlockBytes);
@@ -189,7 +175,8 @@ IoStatus HostAdapter::write(uint32_t port_index, uint16_t device, uint64_t block
     const auto first = static_cast<uint32_t>(b % bpt);
     const auto n = static_cast<uint32_t>(std::min<uint64_t>(bpt - first, block + count - b));
     Slot* present = cache_.lookup({device, track});
-    if (present == nullptr || !present->write_pending) cache_.wait_for_write_space();
+    const bool reserve = present == nullptr || !present->write_pending;
+    if (reserve) cache_.reserve_write_space();
     if (present == nullptr) status.cache_hit = false;
     Slot& slot = cache_.acquire({device, track}, bpt);
     for (uint32_t i = 0; i < n; ++i) {
@@ -199,7 +186,7 @@ IoStatus HostAdapter::write(uint32_t port_index, uint16_t device, uint64_t block
       checkcode::stamp(dst, {device, static_cast<uint32_t>(b + i)});
       cache_.clear_lost(device, b + i);
     }
-    cache_.mark_dirty(slot, first, n);
+    cache_.mark_dirty(slot, first, n, reserve);
     cache_.release(slot);
     b += n;
   }

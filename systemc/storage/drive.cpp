@@ -40,9 +40,11 @@ Drive::Drive(std::string name, DriveConfig config)
                     name_));
   }
   const uint64_t bpt = config.blocks_per_track;
-  auto sectors_during = [&](uint64_t ps) { return (ps * bpt + rev_ps_ - 1) / rev_ps_; };
-  head_skew_ = sectors_during(ms_to_ps(config.head_switch_ms)) % bpt;
-  cylinder_skew_ = sectors_during(ms_to_ps(config.track_to_track_ms)) % bpt;
+  auto sectors_during = [&](uint64_t ps) {
+    return static_cast<uint64_t>(((uint128)ps * bpt + rev_ps_ - 1) / rev_ps_ % bpt);
+  };
+  head_skew_ = sectors_during(ms_to_ps(config.head_switch_ms));
+  cylinder_skew_ = sectors_during(ms_to_ps(config.track_to_track_ms));
 }
 
 uint64_t Drive::skew_sectors(uint64_t track) const {
@@ -72,10 +74,15 @@ uint64_t Drive::seek_ps(uint32_t d) const {
   return ms_to_ps(t2t + (full - t2t) * std::sqrt(x));
 }
 
+// Works in units of 1/bpt picosecond, in which a sector lasts exactly one
+// revolution's picoseconds, so that no rounding accumulates inside an
+// access; only the total is rounded up to a picosecond.
 uint64_t Drive::access_ps(uint64_t start_ps, uint64_t lba, uint32_t blocks, DriveStats* stats) {
   const uint64_t bpt = config_.blocks_per_track;
-  uint64_t t = start_ps;
-  uint64_t seek = 0, rotation = 0, transfer = 0;
+  const uint128 rev_u = (uint128)rev_ps_ * bpt;
+  const uint128 start_u = (uint128)start_ps * bpt;
+  uint128 t = start_u;
+  uint128 seek = 0, rotation = 0, transfer = 0;
   while (blocks > 0) {
     const uint64_t track = lba / bpt;
     const auto cylinder = static_cast<uint32_t>(track / config_.heads);
@@ -88,18 +95,15 @@ uint64_t Drive::access_ps(uint64_t start_ps, uint64_t lba, uint32_t blocks, Driv
     } else if (head != head_) {
       move = ms_to_ps(config_.head_switch_ms);
     }
-    t += move;
-    seek += move;
-    // Rotational wait, in units of 1/bpt picosecond to stay exact. A head
-    // arriving less than a picosecond late (rounding) still catches the sector.
+    t += (uint128)move * bpt;
+    seek += (uint128)move * bpt;
+    // A head arriving less than a picosecond late (the caller's start was
+    // rounded up) still catches the sector.
     const uint64_t angle = (sector + skew_sectors(track)) % bpt;
-    const uint128 rev_u = (uint128)rev_ps_ * bpt;
-    const uint128 at_u = ((uint128)t * bpt) % rev_u;
-    const uint128 target_u = (uint128)angle * rev_ps_;
-    uint128 wait_u = (target_u + rev_u - at_u) % rev_u;
-    if (rev_u - wait_u < bpt) wait_u = 0;
-    const auto wait = static_cast<uint64_t>((wait_u + bpt - 1) / bpt);
-    const uint64_t xfer = (rev_ps_ * run + bpt - 1) / bpt;
+    const uint128 target = (uint128)angle * rev_ps_;
+    uint128 wait = (target + rev_u - t % rev_u) % rev_u;
+    if (rev_u - wait < bpt) wait = 0;
+    const uint128 xfer = (uint128)run * rev_ps_;
     t += wait + xfer;
     rotation += wait;
     transfer += xfer;
@@ -109,11 +113,11 @@ uint64_t Drive::access_ps(uint64_t start_ps, uint64_t lba, uint32_t blocks, Driv
     blocks -= run;
   }
   if (stats != nullptr) {
-    stats->seek_ps += seek;
-    stats->rotation_ps += rotation;
-    stats->transfer_ps += transfer;
+    stats->seek_ps += static_cast<uint64_t>(seek / bpt);
+    stats->rotation_ps += static_cast<uint64_t>(rotation / bpt);
+    stats->transfer_ps += static_cast<uint64_t>(transfer / bpt);
   }
-  return t - start_ps;
+  return static_cast<uint64_t>((t - start_u + bpt - 1) / bpt);
 }
 
 void Drive::check_range(uint64_t lba, uint32_t blocks, std::size_t bytes) const {

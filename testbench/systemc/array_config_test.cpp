@@ -43,6 +43,13 @@ bool contains(const std::string& s, const std::string& part) {
 
 BOOST_AUTO_TEST_CASE(an_empty_description_is_a_complete_default_array) {
   const ArrayConfig c = ArrayConfig::from_json(json::object());
+  // Device numbers are hex with 0x, or decimal; "0100" is one hundred.
+  BOOST_TEST(ArrayConfig::from_json(json::parse(R"({"volumes": [{"first_device": "0x0100"}]})"))
+                 .volumes[0]
+                 .first_device == 0x0100);
+  BOOST_TEST(ArrayConfig::from_json(json::parse(R"({"volumes": [{"first_device": "0100"}]})"))
+                 .volumes[0]
+                 .first_device == 100);
   BOOST_TEST(c.cache.slots == 4096u);
   BOOST_TEST(c.host_adapters.port_speed == "16GFC");
   BOOST_TEST(c.drive.rpm == 15000.0);
@@ -71,6 +78,12 @@ BOOST_AUTO_TEST_CASE(bad_descriptions_are_refused_naming_the_path_and_the_rule) 
       {R"({"volumes": [{"model": "3390-4"}]})", "/volumes/0/model: unknown 3390 model"},
       {R"({"volumes": [{"model": "FBA"}]})", "/volumes/0/tracks: an FBA volume group needs"},
       {R"({"volumes": [{"model": "3390-3", "tracks": 5}]})", "/volumes/0/tracks: 3390 volumes"},
+      {R"({"volumes": [{"track_kib": 32}]})", "/volumes/0/track_kib: 3390 volumes"},
+      {R"({"volumes": [{"model": "FBA", "tracks": 40000000}]})", "exceed 2^32 blocks"},
+      {R"({"volumes": [{"first_device": ""}]})", "/volumes/0/first_device: \"\""},
+      {R"({"volumes": [{"first_device": " 0x10"}]})", "/volumes/0/first_device"},
+      {R"({"volumes": [{"first_device": "-0"}]})", "/volumes/0/first_device"},
+      {R"({"disk_adapters": {"drr": {"data_bytes": 24}}})", "/disk_adapters/drr/data_bytes:"},
       {R"({"volumes": [{"first_device": "0x1zz"}]})", "/volumes/0/first_device: \"0x1zz\""},
       {R"({"volumes": [{"first_device": "0xfff0", "count": 32}]})", "/volumes/0/count:"},
       {R"({"volumes": {"model": "FBA"}})", "/volumes: expected an array"},

@@ -49,7 +49,7 @@ uint64_t frames_ps(uint64_t payload, double rate = kFc16DataRate) {
   const uint64_t frames = payload == 0 ? 1 : (payload + 2047) / 2048;
   return ps(static_cast<double>(payload + frames * kFrameExtra) / rate);
 }
-uint64_t cycles_ps(uint64_t cycles, double mhz) { return cycles * ps(1e-6 / mhz); }
+uint64_t cycles_ps(uint64_t cycles, double mhz) { return ps(double(cycles) * 1e-6 / mhz); }
 
 constexpr uint64_t kRevPs = 4'000'000'000;  // 15,000 rpm
 constexpr uint64_t kBpt = 1200;
@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(a_read_miss_costs_overhead_seek_rotation_and_transfer) {
   t += static_cast<uint64_t>(
       std::ceil(std::fmod(double(angle) * sector_ps - at + double(kRevPs), double(kRevPs))));
   t += static_cast<uint64_t>(std::ceil(8 * sector_ps));
-  t += 520 * ps(1e-6 / 150);                     // back-end port: 4,160 bytes, 8 per cycle
+  t += cycles_ps(520, 150);                      // back-end port: 4,160 bytes, 8 per cycle
   t += cycles_ps((8 * 520 + 63) / 64 + 8, 250);  // into cache
   t += read_path_ps(8) - frames_ps(32) - cycles_ps(10000, 1000) - ps(200e-9);
   BOOST_TEST_MESSAGE("read miss: model " << ios[0].response_ps << " ps, arithmetic " << t);
@@ -157,7 +157,7 @@ BOOST_AUTO_TEST_CASE(mean_random_read_miss_matches_the_analytical_mean) {
   }
   const double fixed =
       double(read_path_ps(8)) + double(cycles_ps(5000, 1000) + ps(5e-6) + ps(10e-6) +
-                                       520 * ps(1e-6 / 150) + cycles_ps(73, 250));
+                                       cycles_ps(520, 150) + cycles_ps(73, 250));
   const double expected = fixed + mean_seek + double(kRevPs) / 2 + 8.0 * double(kRevPs) / kBpt;
   const double mean = sum / misses;
   BOOST_TEST_MESSAGE("mean read miss: model " << mean / 1e6 << " us, analytical " << expected / 1e6
@@ -190,6 +190,12 @@ double sequential_write_mb_per_s(const json& config, unsigned streams) {
       });
     }
     sc_core::sc_start(sc_core::sc_time(warmup_s + window_s, sc_core::SC_SEC));
+    // Throttling held: never more write-pending slots than the limit allows.
+    const auto& cache = array.config().cache;
+    const auto limit = static_cast<uint64_t>(double(cache.slots) * cache.write_pending_limit);
+    if (array.cache().stats().write_pending_peak > limit) {
+      throw std::runtime_error("write-pending peak above the limit");
+    }
     return std::to_string(double(bytes) / window_s / 1e6);
   });
   return std::stod(out);
