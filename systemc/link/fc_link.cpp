@@ -72,8 +72,9 @@ FcLink::FcLink(const sc_core::sc_module_name& name, FcLinkConfig config)
   speed_ = *speed;
   propagation_ps_ = static_cast<uint64_t>(
       std::llround(config_.distance_km * config_.propagation_us_per_km * 1e6));
-  forward_.reset(new FcLinkDirection(*this, std::string(this->name()) + ".forward"));
-  backward_.reset(new FcLinkDirection(*this, std::string(this->name()) + ".backward"));
+  // Constructed inside this module: their SystemC objects are its children.
+  forward_.reset(new FcLinkDirection(*this, "forward"));
+  backward_.reset(new FcLinkDirection(*this, "backward"));
   if (config_.fidelity == LinkFidelity::frame) {
     forward_->start_processes();
     backward_->start_processes();
@@ -102,21 +103,21 @@ FcLinkDirection::FcLinkDirection(FcLink& link, std::string name)
     : link_(link),
       name_(std::move(name)),
       credits_(link.config_.bb_credits),
-      arrivals_((name_ + ".arrivals").c_str()),
-      credit_returns_((name_ + ".credit_returns").c_str()) {}
+      arrivals_((name_ + "_arrivals").c_str()),
+      credit_returns_((name_ + "_credit_returns").c_str()) {}
 
 void FcLinkDirection::start_processes() {
-  sc_core::sc_spawn(sc_bind(&FcLinkDirection::transmitter, this), (name_ + ".tx").c_str());
+  sc_core::sc_spawn(sc_bind(&FcLinkDirection::transmitter, this), (name_ + "_tx").c_str());
   sc_core::sc_spawn_options receive;
   receive.spawn_method();
   receive.set_sensitivity(&arrivals_);
   receive.dont_initialize();
-  sc_core::sc_spawn(sc_bind(&FcLinkDirection::receiver, this), (name_ + ".rx").c_str(), &receive);
+  sc_core::sc_spawn(sc_bind(&FcLinkDirection::receiver, this), (name_ + "_rx").c_str(), &receive);
   sc_core::sc_spawn_options credit;
   credit.spawn_method();
   credit.set_sensitivity(&credit_returns_);
   credit.dont_initialize();
-  sc_core::sc_spawn(sc_bind(&FcLinkDirection::credit_return, this), (name_ + ".r_rdy").c_str(),
+  sc_core::sc_spawn(sc_bind(&FcLinkDirection::credit_return, this), (name_ + "_r_rdy").c_str(),
                     &credit);
 }
 
@@ -188,9 +189,13 @@ LinkResult FcLinkDirection::transmit_fast(std::span<const FcSequence> sequences,
     }
   }
   tx_free_ps_ = t;
-  sc_core::wait(ps_time(arrival - now), link_.state_changed_);
+  // Lost if the link goes down before the last frame is in.
+  const uint64_t generation = generation_;
+  while (now_ps() < arrival && generation == generation_) {
+    sc_core::wait(ps_time(arrival - now_ps()), link_.state_changed_);
+  }
   --stats_.in_flight;
-  if (now_ps() < arrival || !link_.up_) return LinkResult::link_down;
+  if (generation != generation_) return LinkResult::link_down;
   if (received != nullptr) {
     received->clear();
     for (const FcSequence& seq : sequences) {
@@ -292,7 +297,7 @@ void FcLinkDirection::credit_return() {
 }
 
 void FcLinkDirection::link_went_down() {
-  ++generation_;
+  ++generation_;  // both fidelities: what was sent before is lost
   tx_free_ps_ = now_ps();
   credit_back_ps_.clear();
   for (auto& m : in_flight_messages_) {
