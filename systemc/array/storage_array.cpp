@@ -136,6 +136,51 @@ IoStatus StorageArray::write(uint32_t port, uint16_t device, uint64_t block, uin
   return adapter_of_port(port, local).write(local, device, block, count, data);
 }
 
+IoStatus StorageArray::receive_remote_write(uint16_t device, uint64_t block, uint32_t count,
+                                            std::span<const uint8_t> stored,
+                                            checkcode::LogicalAddress source) {
+  using checkcode::kStoredBlockBytes;
+  IoStatus status;
+  const Volume* v = volume(device);
+  if (v == nullptr) {
+    return {IoResult::no_such_volume, 0,
+            fmt::format("{}: no volume with device number {:#06x}", name(), device)};
+  }
+  if (count == 0 || block + count > v->geometry.blocks()) {
+    return {IoResult::out_of_range, 0,
+            fmt::format("{}: device {:#06x} blocks {}..{} outside its {} blocks", name(), device,
+                        block, block + count, v->geometry.blocks())};
+  }
+  if (stored.size() != std::size_t{count} * kStoredBlockBytes) {
+    return {IoResult::bad_buffer, 0,
+            fmt::format("{}: {} bytes for {} stored blocks", name(), stored.size(), count)};
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    const auto b = stored.subspan(std::size_t{i} * kStoredBlockBytes).first<kStoredBlockBytes>();
+    const checkcode::LogicalAddress la{source.device, source.block + i};
+    const auto check = checkcode::verify(b, la);
+    if (check != checkcode::BlockCheck::ok) {
+      ++volume_stats_[device].data_checks;
+      return {IoResult::data_check, block + i,
+              fmt::format("{}: block {} from device {:#06x} block {} arrived with a {}", name(),
+                          block + i, source.device, la.block, checkcode::to_string(check))};
+    }
+  }
+  const sc_core::sc_time start = sc_core::sc_time_stamp();
+  processors_->execute(config_.host_adapters.command_cycles);
+  shared_memory_->access();  // cache directory lookup
+  status.cache_hit = cache_->write_blocks(
+      device, v->geometry.blocks_per_track, block, count, [&](uint32_t i, auto dst) {
+        const auto src = stored.subspan(std::size_t{i} * kStoredBlockBytes, kStoredBlockBytes);
+        std::copy(src.begin(), src.end(), dst.begin());
+        checkcode::stamp(dst, {device, static_cast<uint32_t>(block + i)});
+      });
+  cache_->transfer(stored.size());
+  ++volume_stats_[device].remote_writes;
+  status.response = sc_core::sc_time_stamp() - start;
+  return status;
+}
+
 nlohmann::json StorageArray::statistics() const {
   const double now_s = sc_core::sc_time_stamp().to_seconds();
   auto per_second = [now_s](double x) { return now_s > 0 ? x / now_s : 0.0; };
@@ -149,7 +194,7 @@ nlohmann::json StorageArray::statistics() const {
     const VolumeStats& v = volume_stats_.at(device);
     all_reads.merge(v.read_response);
     all_writes.merge(v.write_response);
-    if (v.reads + v.writes == 0) continue;
+    if (v.reads + v.writes + v.remote_writes + v.data_checks == 0) continue;
     volumes[fmt::format("{:#06x}", device)] = {
         {"reads", v.reads},
         {"writes", v.writes},
@@ -157,6 +202,7 @@ nlohmann::json StorageArray::statistics() const {
         {"read_mb_per_s", per_second(double(v.read_bytes)) / 1e6},
         {"write_mb_per_s", per_second(double(v.written_bytes)) / 1e6},
         {"data_checks", v.data_checks},
+        {"remote_writes", v.remote_writes},
         {"read_response", v.read_response.to_json()},
         {"write_response", v.write_response.to_json()}};
   }

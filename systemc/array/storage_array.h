@@ -25,6 +25,7 @@ struct VolumeStats {
   uint64_t read_bytes = 0;
   uint64_t written_bytes = 0;
   uint64_t data_checks = 0;
+  uint64_t remote_writes = 0;  // writes received over a link
   LatencyHistogram read_response;
   LatencyHistogram write_response;
 };
@@ -40,6 +41,14 @@ class StorageArray : public sc_core::sc_module {
                 std::span<uint8_t> data);
   IoStatus write(uint32_t port, uint16_t device, uint64_t block, uint32_t count,
                  std::span<const uint8_t> data);
+
+  // The secondary side of a remote write: stored blocks that arrived over
+  // a link, addressed for `source` on the primary. Every block is checked
+  // first (one damaged block refuses the whole write, changing nothing);
+  // then each is stamped for this volume and written into cache, write
+  // pending, like a host write. From a thread process.
+  IoStatus receive_remote_write(uint16_t device, uint64_t block, uint32_t count,
+                                std::span<const uint8_t> stored, checkcode::LogicalAddress source);
 
   uint32_t host_ports() const;
   const Volume* volume(uint16_t device) const;

@@ -156,6 +156,30 @@ void Cache::destaged(Slot& slot) {
   }
 }
 
+bool Cache::write_blocks(
+    uint16_t device, uint32_t bpt, uint64_t block, uint32_t count,
+    const std::function<void(uint32_t, std::span<uint8_t, checkcode::kStoredBlockBytes>)>& fill) {
+  bool all_present = true;
+  for (uint64_t b = block; b < block + count;) {
+    const uint64_t track = b / bpt;
+    const auto first = static_cast<uint32_t>(b % bpt);
+    const auto n = static_cast<uint32_t>(std::min<uint64_t>(bpt - first, block + count - b));
+    Slot* present = lookup({device, track});
+    const bool reserve = present == nullptr || !present->write_pending;
+    if (reserve) reserve_write_space();
+    if (present == nullptr) all_present = false;
+    Slot& slot = acquire({device, track}, bpt);
+    for (uint32_t i = 0; i < n; ++i) {
+      fill(static_cast<uint32_t>(b - block + i), slot.block(first + i));
+      clear_lost(device, b + i);
+    }
+    mark_dirty(slot, first, n, reserve);
+    release(slot);
+    b += n;
+  }
+  return all_present;
+}
+
 void Cache::transfer(uint64_t bytes) {
   auto port = std::min_element(ports_.begin(), ports_.end(), [](const auto& a, const auto& b) {
     return a.free_at() < b.free_at();

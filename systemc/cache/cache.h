@@ -108,6 +108,14 @@ class Cache {
   // After a destage wrote the dirty blocks it took (and cleared) at its start.
   void destaged(Slot& slot);
 
+  // From a thread process: writes blocks [block, block + count) of a volume
+  // of `blocks_per_track` into cache as write-pending data, track by track,
+  // throttled by the write-pending limit. `fill(i, dst)` produces block
+  // `block + i` in its slot. Returns whether every track was in cache.
+  bool write_blocks(
+      uint16_t device, uint32_t blocks_per_track, uint64_t block, uint32_t count,
+      const std::function<void(uint32_t, std::span<uint8_t, checkcode::kStoredBlockBytes>)>& fill);
+
   // From a thread process: `bytes` through the first free cache port.
   void transfer(uint64_t bytes);
 

@@ -168,28 +168,12 @@ IoStatus HostAdapter::write(uint32_t port_index, uint16_t device, uint64_t block
   send(port.inbound, payload);
   shared_memory_.access();  // cache directory lookup
 
-  const uint32_t bpt = volume->geometry.blocks_per_track;
-  status.cache_hit = true;
-  for (uint64_t b = block; b < block + count;) {
-    const uint64_t track = b / bpt;
-    const auto first = static_cast<uint32_t>(b % bpt);
-    const auto n = static_cast<uint32_t>(std::min<uint64_t>(bpt - first, block + count - b));
-    Slot* present = cache_.lookup({device, track});
-    const bool reserve = present == nullptr || !present->write_pending;
-    if (reserve) cache_.reserve_write_space();
-    if (present == nullptr) status.cache_hit = false;
-    Slot& slot = cache_.acquire({device, track}, bpt);
-    for (uint32_t i = 0; i < n; ++i) {
-      auto dst = slot.block(first + i);
-      const auto src = data.subspan(std::size_t{b - block + i} * kUserDataBytes, kUserDataBytes);
-      std::copy(src.begin(), src.end(), dst.begin());
-      checkcode::stamp(dst, {device, static_cast<uint32_t>(b + i)});
-      cache_.clear_lost(device, b + i);
-    }
-    cache_.mark_dirty(slot, first, n, reserve);
-    cache_.release(slot);
-    b += n;
-  }
+  status.cache_hit = cache_.write_blocks(
+      device, volume->geometry.blocks_per_track, block, count, [&](uint32_t i, auto dst) {
+        const auto src = data.subspan(std::size_t{i} * kUserDataBytes, kUserDataBytes);
+        std::copy(src.begin(), src.end(), dst.begin());
+        checkcode::stamp(dst, {device, static_cast<uint32_t>(block + i)});
+      });
   ++(status.cache_hit ? cache_.stats().write_hits : cache_.stats().write_misses);
   cache_.transfer(uint64_t{count} * kStoredBlockBytes);
   send(port.outbound, kFcpRspPayload);
