@@ -19,6 +19,7 @@ packages=(
   "zlib1g-dev"          # FST waveforms from Verilator
   "gtkwave"             # fst2vcd/vcd2fst read the waveforms back in tests
   "clang-format"        # one code style, checked by a test
+  "gnuplot-nox"         # plots in docs/ from the model's own output
 )
 
 missing=()
