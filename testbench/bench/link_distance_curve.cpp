@@ -28,8 +28,8 @@ int sc_main(int argc, char* argv[]) {
       FcLinkConfig config;
       config.distance_km = km;
       config.bb_credits = c;
-      runs.push_back({km, c, 0, std::make_unique<FcLink>(fmt::format("l{}_{}", km, c).c_str(),
-                                                         config)});
+      runs.push_back(
+          {km, c, 0, std::make_unique<FcLink>(fmt::format("l{}_{}", km, c).c_str(), config)});
     }
   }
   for (Run& r : runs) {
