@@ -19,6 +19,11 @@ sc_core::sc_time Processors::cycles_to_time(uint64_t cycles) const {
   return sc_core::sc_time(std::round(double(cycles) * 1e6 / config_.clock_mhz), sc_core::SC_PS);
 }
 
+void Processors::execute_on(uint32_t core, uint64_t cycles) {
+  cycles_ += cycles;
+  cores_.at(core).use(cycles_to_time(cycles));
+}
+
 void Processors::execute(uint64_t cycles) {
   if (cycles == 0) return;
   auto core = std::min_element(cores_.begin(), cores_.end(), [](const auto& a, const auto& b) {

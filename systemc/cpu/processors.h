@@ -29,6 +29,8 @@ class Processors {
 
   const ProcessorConfig& config() const { return config_; }
   const std::vector<Resource>& cores() const { return cores_; }
+  // From a thread process: run `cycles` of work on core `core`.
+  void execute_on(uint32_t core, uint64_t cycles);
   uint64_t cycles_executed() const { return cycles_; }
 
  private:

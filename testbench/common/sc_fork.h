@@ -4,6 +4,7 @@
 // elaborates anything.
 #pragma once
 
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -24,6 +25,9 @@ inline std::string run_forked(const std::function<std::string()>& body) {
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    // The test framework's signal handlers would turn a crash here into a
+    // failed test and carry on running the suite inside the child.
+    for (int sig : {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) std::signal(sig, SIG_DFL);
     close(fds[0]);
     std::string out;
     int code = 0;

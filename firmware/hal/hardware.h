@@ -1,0 +1,81 @@
+// The boundary between the controller firmware and the hardware it runs
+// on, in both directions, with no SystemC in sight: the firmware calls
+// Hardware; the hardware model (systemc/hal/) implements it and drives the
+// firmware through Firmware. This is the only firmware header the hardware
+// model includes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace copysim::fw {
+
+// One track to copy to the secondary: the hardware gathers it from the
+// primary's cache (staging it if needed) with the link adapter's DMA engine
+// and sends it as one remote write on `link`.
+struct TrackSend {
+  uint16_t source_device = 0;
+  uint16_t target_device = 0;
+  uint64_t track = 0;
+  uint32_t link = 0;
+  uint32_t sequence = 0;
+};
+
+enum class SendStatus { good, link_down, retries_exhausted, target_error };
+std::string_view to_string(SendStatus status);
+
+struct SendResult {
+  SendStatus status = SendStatus::good;
+  uint64_t bytes = 0;
+  uint64_t response_ps = 0;
+  std::string message;
+  bool ok() const { return status == SendStatus::good; }
+};
+
+enum class LogLevel { debug, info, warning, error };
+
+class Hardware {
+ public:
+  virtual ~Hardware() = default;
+  virtual uint64_t now_ps() const = 0;
+  virtual uint32_t processors() const = 0;
+  virtual uint32_t links() const = 0;
+  virtual uint32_t blocks_per_track(uint16_t device) const = 0;
+  virtual uint64_t tracks(uint16_t device) const = 0;  // 0: no such volume
+
+  // Control store (shared memory): false, and nothing taken, if it does not fit.
+  virtual bool allocate_control_store(std::string_view table, uint64_t bytes) = 0;
+  virtual void release_control_store(std::string_view table, uint64_t bytes) = 0;
+
+  // Asynchronous operations: `done` is called once, later in simulated time.
+  virtual void send_track(const TrackSend& request,
+                          std::function<void(const SendResult&)> done) = 0;
+  virtual void start_timer(uint64_t delay_ps, std::function<void()> done) = 0;
+
+  // Tells the processors that a TCB became ready.
+  virtual void work_available() = 0;
+  virtual void log(LogLevel level, std::string_view message) = 0;
+};
+
+// What a processor asks of the firmware.
+struct Step {
+  enum Kind { compute, blocked, finished } kind = finished;
+  uint64_t cycles = 0;  // compute: cycles to charge before the next run()
+};
+
+class Firmware {
+ public:
+  virtual ~Firmware() = default;
+  // The next ready TCB's handle, or -1 when none is ready.
+  virtual int64_t next_ready() = 0;
+  // Runs TCB `handle` until it suspends.
+  virtual Step run(int64_t handle) = 0;
+  // Cycles a processor spends switching to a TCB.
+  virtual uint64_t dispatch_cycles() const = 0;
+};
+
+}  // namespace copysim::fw

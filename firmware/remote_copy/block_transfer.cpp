@@ -1,0 +1,154 @@
+#include "firmware/remote_copy/block_transfer.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace copysim::fw {
+
+BlockTransfer::BlockTransfer(Dispatcher& dispatcher, TcbPool& masters, TcbPool& movers,
+                             LinkSelector& links, BlockTransferConfig config)
+    : dispatcher_(dispatcher),
+      masters_(masters),
+      movers_(movers),
+      links_(links),
+      config_(config),
+      progress_(dispatcher) {
+  if (config.group_tracks == 0 || config.attempts_per_track == 0) {
+    throw std::invalid_argument("block transfer: group_tracks and attempts_per_track must be >= 1");
+  }
+}
+
+bool BlockTransfer::start(const BlockTransferRequest& request,
+                          std::function<void(TransferOutcome)> done) {
+  Tcb* tcb = masters_.allocate();
+  if (tcb == nullptr) return false;
+  request_ = request;
+  done_ = std::move(done);
+  dispatcher_.start(*tcb, master());
+  return true;
+}
+
+TrackSend BlockTransfer::request_for(uint64_t track, uint32_t link) {
+  return {request_.source_device, request_.target_device, track, link, sequence_++};
+}
+
+void BlockTransfer::set_mode(TransferMode mode) {
+  if (mode == mode_) return;
+  ++(mode == TransferMode::serial ? stats_.to_serial : stats_.to_piped);
+  mode_ = mode;
+  dispatcher_.hardware().log(LogLevel::debug, mode == TransferMode::serial
+                                                  ? "no data mover free: master sends serially"
+                                                  : "data movers free again: piped");
+}
+
+void BlockTransfer::fail(std::string why) {
+  if (outcome_ != TransferOutcome::running) return;
+  outcome_ = TransferOutcome::failed;
+  failure_ = std::move(why);
+  dispatcher_.hardware().log(LogLevel::error, "block transfer failed: " + failure_);
+}
+
+bool BlockTransfer::send_again(const SendResult& r, uint64_t track, uint32_t& link,
+                               uint32_t attempt, uint32_t in_flight_at_start) {
+  if (r.ok()) {
+    links_.completed(link, r.bytes, r.response_ps, in_flight_at_start);
+    return false;
+  }
+  links_.failed(link);
+  if (r.status == SendStatus::link_down) links_.set_up(link, false);
+  if (outcome_ != TransferOutcome::running) return false;
+  if (attempt + 1 >= config_.attempts_per_track) {
+    fail("track " + std::to_string(track) + ": " + std::string(to_string(r.status)) + " " +
+         r.message);
+    return false;
+  }
+  const int32_t best = links_.most_efficient();
+  if (best < 0) {
+    fail("track " + std::to_string(track) + ": no link is up");
+    return false;
+  }
+  link = static_cast<uint32_t>(best);
+  ++stats_.resends;
+  return true;
+}
+
+void BlockTransfer::track_done(uint64_t group, uint64_t bytes) {
+  ++stats_.tracks_done;
+  stats_.bytes += bytes;
+  --group_outstanding_.at(group);
+  progress_.notify_all();
+}
+
+Task BlockTransfer::data_mover(uint64_t track, uint32_t link, uint64_t group) {
+  co_await compute{config_.mover_cycles_per_track};
+  SendResult r;
+  for (uint32_t attempt = 0;; ++attempt) {
+    // A named awaiter: GCC 12 mishandles temporaries with non-trivial
+    // destructors in co_await expressions.
+    const uint32_t ahead = links_.started(link);
+    send_track sending{dispatcher_, request_for(track, link)};
+    r = co_await sending;
+    if (!send_again(r, track, link, attempt, ahead)) break;
+  }
+  --movers_in_flight_;
+  track_done(group, r.ok() ? r.bytes : 0);
+}  // the data mover's TCB returns to its pool here
+
+Task BlockTransfer::master() {
+  Hardware& hw = dispatcher_.hardware();
+  stats_.start_ps = hw.now_ps();
+  const uint64_t end = request_.first_track + request_.tracks;
+  uint32_t group_left = 0;
+  uint32_t link = 0;
+  for (uint64_t track = request_.first_track; track < end && outcome_ == TransferOutcome::running;
+       ++track) {
+    co_await compute{config_.master_cycles_per_track};
+    if (group_left == 0) {
+      if (config_.group_start == GroupStart::after_completion) {
+        while (!group_outstanding_.empty() && group_outstanding_[current_group_] > 0) {
+          co_await progress_.wait();
+        }
+      }
+      const int32_t best = links_.most_efficient();
+      if (best < 0) {
+        fail("no link is up");
+        break;
+      }
+      link = static_cast<uint32_t>(best);
+      links_.group_started(link);
+      group_outstanding_.push_back(0);
+      current_group_ = group_outstanding_.size() - 1;
+      group_left = config_.group_tracks;
+    }
+    --group_left;
+    ++group_outstanding_[current_group_];
+    // Waiting for our own data movers is not a shortage: only an empty pool is.
+    while (movers_in_flight_ >= config_.max_data_movers) co_await progress_.wait();
+    if (Tcb* mover = movers_.allocate()) {
+      set_mode(TransferMode::piped);
+      ++stats_.tracks_piped;
+      stats_.movers_peak = std::max(stats_.movers_peak, ++movers_in_flight_);
+      dispatcher_.start(*mover, data_mover(track, link, current_group_));
+      continue;
+    }
+    // No data mover to be had: the master moves this track itself.
+    set_mode(TransferMode::serial);
+    ++stats_.tracks_serial;
+    SendResult r;
+    for (uint32_t attempt = 0;; ++attempt) {
+      // A named awaiter: GCC 12 mishandles temporaries with non-trivial
+      // destructors in co_await expressions.
+      const uint32_t ahead = links_.started(link);
+      send_track sending{dispatcher_, request_for(track, link)};
+      r = co_await sending;
+      if (!send_again(r, track, link, attempt, ahead)) break;
+    }
+    track_done(current_group_, r.ok() ? r.bytes : 0);
+  }
+  while (movers_in_flight_ > 0) co_await progress_.wait();
+  if (outcome_ == TransferOutcome::running) outcome_ = TransferOutcome::complete;
+  stats_.end_ps = hw.now_ps();
+  if (done_) done_(outcome_);
+}
+
+}  // namespace copysim::fw

@@ -1,0 +1,103 @@
+// Transferring a block of data (a run of tracks, e.g. a volume's initial
+// copy) to the secondary, as seed 000 claims it:
+//
+// - a master TCB supervises; it hands each track to a data-mover TCB taken
+//   from the data-mover pool, so that many tracks are in flight at once
+//   (piped);
+// - when no data mover can be had, the master itself sends the next track
+//   and waits for it (serial), and goes back to piped as soon as a data
+//   mover can be had again;
+// - each data mover is released when its track's transfer succeeds;
+// - tracks go in groups; each group goes to the link the LinkSelector
+//   finds most efficient when the group starts, after the previous group
+//   completed or overlapping it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "firmware/remote_copy/link_selector.h"
+#include "firmware/runtime/dispatcher.h"
+
+namespace copysim::fw {
+
+struct BlockTransferConfig {
+  uint32_t max_data_movers = 64;  // data movers one master keeps in flight
+  uint32_t group_tracks = 16;
+  GroupStart group_start = GroupStart::overlapped;
+  uint64_t master_cycles_per_track = 2000;
+  uint64_t mover_cycles_per_track = 3000;
+  uint32_t attempts_per_track = 4;  // sends of a track before the transfer fails
+};
+
+struct BlockTransferRequest {
+  uint16_t source_device = 0;
+  uint16_t target_device = 0;
+  uint64_t first_track = 0;
+  uint64_t tracks = 0;
+};
+
+enum class TransferMode { piped, serial };
+
+struct BlockTransferStats {
+  uint64_t tracks_done = 0;
+  uint64_t tracks_piped = 0;
+  uint64_t tracks_serial = 0;
+  uint64_t to_serial = 0;  // switches from piped to serial
+  uint64_t to_piped = 0;   // and back
+  uint64_t resends = 0;
+  uint64_t bytes = 0;
+  uint32_t movers_peak = 0;
+  uint64_t start_ps = 0;
+  uint64_t end_ps = 0;
+};
+
+enum class TransferOutcome { running, complete, failed };
+
+class BlockTransfer {
+ public:
+  BlockTransfer(Dispatcher& dispatcher, TcbPool& masters, TcbPool& movers, LinkSelector& links,
+                BlockTransferConfig config);
+
+  // Starts the master TCB. False (nothing started) when no master TCB is free.
+  bool start(const BlockTransferRequest& request, std::function<void(TransferOutcome)> done = {});
+
+  TransferOutcome outcome() const { return outcome_; }
+  const std::string& failure() const { return failure_; }
+  TransferMode mode() const { return mode_; }
+  const BlockTransferStats& stats() const { return stats_; }
+  const BlockTransferRequest& request() const { return request_; }
+
+ private:
+  Task master();
+  Task data_mover(uint64_t track, uint32_t link, uint64_t group);
+  TrackSend request_for(uint64_t track, uint32_t link);
+  // After a send of `track`: true to send it again (on `link`, which moves
+  // to another link if its own went down); false when it is done or the
+  // transfer has failed.
+  bool send_again(const SendResult& result, uint64_t track, uint32_t& link, uint32_t attempt,
+                  uint32_t in_flight_at_start);
+  void track_done(uint64_t group, uint64_t bytes);
+  void set_mode(TransferMode mode);
+  void fail(std::string why);
+
+  Dispatcher& dispatcher_;
+  TcbPool& masters_;
+  TcbPool& movers_;
+  LinkSelector& links_;
+  BlockTransferConfig config_;
+  BlockTransferRequest request_;
+  std::function<void(TransferOutcome)> done_;
+  TransferOutcome outcome_ = TransferOutcome::running;
+  std::string failure_;
+  TransferMode mode_ = TransferMode::piped;
+  uint32_t movers_in_flight_ = 0;
+  uint64_t current_group_ = 0;
+  std::vector<uint32_t> group_outstanding_;  // tracks not yet done, by group
+  uint32_t sequence_ = 0;
+  Event progress_;
+  BlockTransferStats stats_;
+};
+
+}  // namespace copysim::fw

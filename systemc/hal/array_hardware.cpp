@@ -1,0 +1,134 @@
+#include "systemc/hal/array_hardware.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "systemc/disk_adapter/disk_adapter.h"
+#include "systemc/log/log.h"
+
+namespace copysim::sc {
+
+ArrayHardware::ArrayHardware(const sc_core::sc_module_name& name, StorageArray& array,
+                             LinkAdapter* links)
+    : sc_core::sc_module(name), array_(array), links_(links) {
+  for (uint32_t core = 0; core < array.config().processors.count; ++core) {
+    sc_core::sc_spawn(sc_bind(&ArrayHardware::processor, this, core),
+                      fmt::format("cpu{}", core).c_str());
+  }
+}
+
+uint64_t ArrayHardware::now_ps() const {
+  return static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12 + 0.5);
+}
+
+uint32_t ArrayHardware::processors() const { return array_.config().processors.count; }
+
+uint32_t ArrayHardware::links() const {
+  return links_ == nullptr ? 0 : static_cast<uint32_t>(links_->paths());
+}
+
+uint32_t ArrayHardware::blocks_per_track(uint16_t device) const {
+  const Volume* v = array_.volume(device);
+  return v == nullptr ? 0 : v->geometry.blocks_per_track;
+}
+
+uint64_t ArrayHardware::tracks(uint16_t device) const {
+  const Volume* v = array_.volume(device);
+  return v == nullptr ? 0 : v->geometry.tracks;
+}
+
+bool ArrayHardware::allocate_control_store(std::string_view table, uint64_t bytes) {
+  try {
+    array_.shared_memory().allocate(std::string(table), bytes);
+    return true;
+  } catch (const std::length_error&) {
+    return false;
+  }
+}
+
+void ArrayHardware::release_control_store(std::string_view table, uint64_t bytes) {
+  array_.shared_memory().release(std::string(table), bytes);
+}
+
+// A processor takes the next ready TCB, pays the switch, and runs it until
+// it waits for something; compute steps keep the processor busy.
+void ArrayHardware::processor(uint32_t core) {
+  Processors& cpus = array_.processors();
+  for (;;) {
+    const int64_t tcb = firmware_ == nullptr ? -1 : firmware_->next_ready();
+    if (tcb < 0) {
+      wait(work_);
+      continue;
+    }
+    cpus.execute_on(core, firmware_->dispatch_cycles());
+    for (fw::Step step = firmware_->run(tcb); step.kind == fw::Step::compute;
+         step = firmware_->run(tcb)) {
+      cpus.execute_on(core, step.cycles);
+    }
+  }
+}
+
+// The track goes from the primary's cache (staged first if it is not
+// there) through the link adapter's DMA engine to the chosen link.
+void ArrayHardware::send_track(const fw::TrackSend& request,
+                               std::function<void(const fw::SendResult&)> done) {
+  if (links_ == nullptr || request.link >= links_->paths()) {
+    throw std::invalid_argument(fmt::format("{}: no link {}", name(), request.link));
+  }
+  sc_core::sc_spawn([this, request, done = std::move(done)] {
+    const uint64_t start = now_ps();
+    const Volume* v = array_.volume(request.source_device);
+    fw::SendResult result;
+    if (v == nullptr || request.track >= v->geometry.tracks) {
+      result.status = fw::SendStatus::target_error;
+      result.message =
+          fmt::format("no track {} on device {:#06x}", request.track, request.source_device);
+      done(result);
+      return;
+    }
+    const uint32_t bpt = v->geometry.blocks_per_track;
+    Slot& slot = array_.cache().acquire({request.source_device, request.track}, bpt);
+    v->adapter->make_valid(slot, *v, 0, bpt);
+    const DmaDescriptor chain[] = {{&slot, 0, bpt}};
+    const auto first = static_cast<uint32_t>(request.track * bpt);
+    const RemoteWriteControl control{
+        request.source_device, first, request.target_device, first, bpt, request.sequence};
+    const FcpResult r = links_->write(request.link, control, chain);
+    array_.cache().release(slot);
+    switch (r.status) {
+      case FcpStatus::good:
+        result.status = fw::SendStatus::good;
+        break;
+      case FcpStatus::link_down:
+        result.status = fw::SendStatus::link_down;
+        break;
+      case FcpStatus::retries_exhausted:
+        result.status = fw::SendStatus::retries_exhausted;
+        break;
+      case FcpStatus::target_error:
+        result.status = fw::SendStatus::target_error;
+        break;
+    }
+    result.bytes = uint64_t{bpt} * checkcode::kStoredBlockBytes;
+    result.response_ps = now_ps() - start;
+    result.message = r.message;
+    ++tracks_sent_;
+    done(result);
+  });
+}
+
+void ArrayHardware::start_timer(uint64_t delay_ps, std::function<void()> done) {
+  sc_core::sc_spawn([delay_ps, done = std::move(done)] {
+    sc_core::wait(sc_core::sc_time(double(delay_ps), sc_core::SC_PS));
+    done();
+  });
+}
+
+void ArrayHardware::log(fw::LogLevel level, std::string_view message) {
+  static constexpr LogLevel kLevels[] = {LogLevel::debug, LogLevel::info, LogLevel::warning,
+                                         LogLevel::error};
+  sc::log(kLevels[static_cast<int>(level)], *this, "{}", message);
+}
+
+}  // namespace copysim::sc

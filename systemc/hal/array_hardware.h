@@ -1,0 +1,52 @@
+// The hardware under the firmware of one primary array: implements the
+// firmware's Hardware interface (firmware/hal/hardware.h) on the SystemC
+// platform, and runs the firmware's TCBs on the array's processors, one
+// SystemC thread per processor.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <systemc>
+
+#include "firmware/hal/hardware.h"
+#include "systemc/array/storage_array.h"
+#include "systemc/link_adapter/link_adapter.h"
+
+namespace copysim::sc {
+
+class ArrayHardware : public sc_core::sc_module, public fw::Hardware {
+ public:
+  // `links` carries the array's remote writes; may be null when the
+  // firmware sends nothing.
+  ArrayHardware(const sc_core::sc_module_name& name, StorageArray& array, LinkAdapter* links);
+
+  // Connects the firmware the processors run; before simulation starts.
+  void run_firmware(fw::Firmware& firmware) { firmware_ = &firmware; }
+
+  uint64_t now_ps() const override;
+  uint32_t processors() const override;
+  uint32_t links() const override;
+  uint32_t blocks_per_track(uint16_t device) const override;
+  uint64_t tracks(uint16_t device) const override;
+  bool allocate_control_store(std::string_view table, uint64_t bytes) override;
+  void release_control_store(std::string_view table, uint64_t bytes) override;
+  void send_track(const fw::TrackSend& request,
+                  std::function<void(const fw::SendResult&)> done) override;
+  void start_timer(uint64_t delay_ps, std::function<void()> done) override;
+  void work_available() override { work_.notify(sc_core::SC_ZERO_TIME); }
+  void log(fw::LogLevel level, std::string_view message) override;
+
+  uint64_t tracks_sent() const { return tracks_sent_; }
+
+ private:
+  void processor(uint32_t core);
+
+  StorageArray& array_;
+  LinkAdapter* links_;
+  fw::Firmware* firmware_ = nullptr;
+  sc_core::sc_event work_;
+  uint64_t tracks_sent_ = 0;
+};
+
+}  // namespace copysim::sc

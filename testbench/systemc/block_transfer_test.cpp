@@ -1,0 +1,245 @@
+// Seed 000 on the platform: a block transfer's master and data-mover TCBs,
+// run by the primary's processors, sending tracks from the primary's cache
+// over one or more links to the secondary. Throughput against the link
+// limit and the serial formula, switching between piped and serial, link
+// selection with a degraded link, and after every run: every TCB back in
+// its pool and the secondary's block equal to the primary's.
+#include <boost/test/unit_test.hpp>
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "firmware/remote_copy/block_transfer.h"
+#include "systemc/array/storage_array.h"
+#include "systemc/hal/array_hardware.h"
+#include "systemc/link_adapter/link_adapter.h"
+#include "testbench/common/host_data.h"
+#include "testbench/common/sc_fork.h"
+
+using namespace copysim;
+using namespace copysim::sc;
+using copysim::testing::fill_user_block;
+using copysim::testing::run_forked;
+using nlohmann::json;
+
+namespace {
+
+constexpr uint32_t kBpt = 128;
+constexpr double kTrackBytes = kBpt * 520.0;
+constexpr double kRate = 14.025e9 * 64 / 66 / 8;
+
+struct Setup {
+  std::vector<std::string> speeds = {"16GFC"};
+  double km = 10;
+  uint32_t tracks = 2000;
+  uint32_t movers = 64;  // data-mover pool
+  fw::BlockTransferConfig transfer;
+  double steal_from_us = -1, steal_to_us = -1;  // another user takes every free data mover
+};
+
+json array_description(const char* device) {
+  return json::parse(fmt::format(R"({{
+    "cache": {{"slots": 4096, "write_pending_limit": 0.9}},
+    "drives": 4,
+    "volumes": [{{"first_device": "{}", "count": 1, "model": "FBA", "tracks": 4000}}]}})",
+                                 device));
+}
+
+json run(const Setup& s) {
+  return json::parse(run_forked([&] {
+    StorageArray primary("primary", ArrayConfig::from_json(array_description("0x0100")));
+    StorageArray secondary("secondary", ArrayConfig::from_json(array_description("0x0200")));
+    LinkAdapterConfig la;
+    la.fcp.buffers = 64;
+    LinkAdapter adapter("la", la, primary.cache());
+    std::vector<std::unique_ptr<FcLink>> links;
+    for (std::size_t i = 0; i < s.speeds.size(); ++i) {
+      FcLinkConfig c;
+      c.speed = s.speeds[i];
+      c.distance_km = s.km;
+      c.bb_credits = 2000;
+      links.push_back(std::make_unique<FcLink>(fmt::format("link{}", i).c_str(), c));
+      adapter.add_path(*links.back(), [&](const RemoteWriteControl& w,
+                                          std::span<const uint8_t> data, std::string& error) {
+        const IoStatus st = secondary.receive_remote_write(
+            w.target_device, w.target_block, w.blocks, data, {w.source_device, w.source_block});
+        if (!st.ok()) error = st.message;
+        return st.ok();
+      });
+    }
+    ArrayHardware hw("hw", primary, &adapter);
+    fw::Dispatcher dispatcher(hw);
+    fw::TcbPool masters(dispatcher, "masters", 4);
+    fw::TcbPool movers(dispatcher, "data movers", s.movers);
+    fw::LinkSelector selector(static_cast<uint32_t>(s.speeds.size()));
+    fw::BlockTransfer transfer(dispatcher, masters, movers, selector, s.transfer);
+    hw.run_firmware(dispatcher);
+
+    json out;
+    sc_core::sc_spawn([&] {
+      // The block to copy is written by a host first, and stays in cache.
+      std::vector<uint8_t> user(kBpt * 512);
+      for (uint32_t t = 0; t < s.tracks; ++t) {
+        for (uint32_t b = 0; b < kBpt; ++b) {
+          fill_user_block(std::span(user).subspan(b * 512, 512), 0x0100, t * kBpt + b, 1);
+        }
+        primary.write(0, 0x0100, t * kBpt, kBpt, user);
+      }
+      sc_core::sc_event done;
+      transfer.start({0x0100, 0x0200, 0, s.tracks},
+                     [&](fw::TransferOutcome) { done.notify(sc_core::SC_ZERO_TIME); });
+      if (s.steal_from_us >= 0) {
+        sc_core::sc_spawn([&] {
+          const sc_core::sc_time t0 = sc_core::sc_time_stamp();
+          wait(sc_core::sc_time(s.steal_from_us, sc_core::SC_US));
+          std::vector<fw::Tcb*> held;
+          while (sc_core::sc_time_stamp() - t0 < sc_core::sc_time(s.steal_to_us, sc_core::SC_US)) {
+            while (fw::Tcb* t = movers.allocate()) held.push_back(t);
+            wait(sc_core::sc_time(1, sc_core::SC_US));
+          }
+          for (fw::Tcb* t : held) movers.release(*t);
+        });
+      }
+      wait(done);
+      // Every track of the block, read back on both arrays.
+      uint64_t mismatches = 0;
+      std::vector<uint8_t> a(kBpt * 512), b(kBpt * 512);
+      for (uint32_t t = 0; t < s.tracks; ++t) {
+        const IoStatus ra = primary.read(0, 0x0100, t * kBpt, kBpt, a);
+        const IoStatus rb = secondary.read(0, 0x0200, t * kBpt, kBpt, b);
+        mismatches += !(ra.ok() && rb.ok() && a == b);
+      }
+      const auto& st = transfer.stats();
+      json per_link = json::array();
+      for (uint32_t i = 0; i < selector.links(); ++i) {
+        per_link.push_back({selector.record(i).tracks, selector.record(i).groups});
+      }
+      out = {{"outcome", transfer.outcome() == fw::TransferOutcome::complete ? "complete" : "not"},
+             {"mb_per_s", double(st.bytes) / (double(st.end_ps - st.start_ps) * 1e-12) / 1e6},
+             {"us_per_track", double(st.end_ps - st.start_ps) / 1e6 / double(s.tracks)},
+             {"piped", st.tracks_piped},
+             {"serial", st.tracks_serial},
+             {"to_serial", st.to_serial},
+             {"to_piped", st.to_piped},
+             {"movers_peak", st.movers_peak},
+             {"links", per_link},
+             {"mismatches", mismatches},
+             {"masters_in_use", masters.in_use()},
+             {"movers_in_use", movers.in_use()},
+             {"ready_left", dispatcher.ready_count()}};
+    });
+    sc_core::sc_start();
+    return out.dump();
+  }));
+}
+
+// The forward line time of one track sent with an extended CDB: the
+// 48-byte command and 33 data frames.
+double line_us() { return (108.0 + 32 * 2108 + 1084) / kRate * 1e6; }
+
+void expect_clean_finish(const json& r) {
+  BOOST_TEST(r["outcome"] == "complete");
+  BOOST_TEST(r["mismatches"] == 0);
+  BOOST_TEST(r["masters_in_use"] == 0);
+  BOOST_TEST(r["movers_in_use"] == 0);
+  BOOST_TEST(r["ready_left"] == 0);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(with_enough_data_movers_one_link_runs_at_its_limit_and_k_links_k_times) {
+  const double limit = kTrackBytes / line_us();  // MB/s
+  const json one = run(Setup{});
+  Setup two_links;
+  two_links.speeds = {"16GFC", "16GFC"};
+  const json two = run(two_links);
+  BOOST_TEST_MESSAGE("one link " << one["mb_per_s"] << " MB/s, two links " << two["mb_per_s"]
+                                 << " MB/s, one link's limit " << limit);
+  BOOST_TEST(one["mb_per_s"].get<double>() == limit, boost::test_tools::tolerance(0.02));
+  BOOST_TEST(two["mb_per_s"].get<double>() == 2 * limit, boost::test_tools::tolerance(0.02));
+  BOOST_TEST(one["serial"] == 0);
+  expect_clean_finish(one);
+  expect_clean_finish(two);
+  // Both links carried half the groups.
+  BOOST_TEST(two["links"][0][1].get<double>() == two["links"][1][1].get<double>(),
+             boost::test_tools::tolerance(0.1));
+}
+
+// No data mover at all: the master sends every track itself, one at a time.
+// A track costs the master's step and its dispatches, the DMA gather (cache
+// and bus), the line, the round trip, the secondary's decode and write
+// (processor, directory lookup, cache) and the status frame.
+BOOST_AUTO_TEST_CASE(without_data_movers_the_master_sends_serially_at_the_analytical_rate) {
+  Setup s;
+  s.movers = 0;
+  s.tracks = 500;
+  const json r = run(s);
+  const double per_track_us = 2.0 + 2 * 0.2                      // master step, two dispatches
+                              + 1048 * 0.004 + 2096 * 0.004      // DMA: cache port, bus
+                              + line_us() + 2 * 50.0             // line, round trip at 10 km
+                              + 2.0 + 10.0 + 0.2 + 1048 * 0.004  // secondary
+                              + 84 / kRate * 1e6;                // FCP_RSP
+  BOOST_TEST_MESSAGE("serial: " << r["us_per_track"] << " us per track, expected " << per_track_us);
+  BOOST_TEST(r["us_per_track"].get<double>() == per_track_us, boost::test_tools::tolerance(0.02));
+  BOOST_TEST(r["piped"] == 0);
+  BOOST_TEST(r["serial"] == 500);
+  expect_clean_finish(r);
+}
+
+BOOST_AUTO_TEST_CASE(a_data_mover_shortage_switches_to_serial_and_back_and_the_copy_finishes) {
+  Setup s;
+  s.movers = 8;
+  s.steal_from_us = 3000;
+  s.steal_to_us = 6000;
+  const json r = run(s);
+  BOOST_TEST_MESSAGE("piped " << r["piped"] << ", serial " << r["serial"] << ", to serial "
+                              << r["to_serial"] << ", to piped " << r["to_piped"]);
+  BOOST_TEST(r["to_serial"].get<int>() >= 1);
+  BOOST_TEST(r["to_piped"].get<int>() >= 1);
+  BOOST_TEST(r["serial"].get<int>() > 0);
+  BOOST_TEST(r["piped"].get<int>() > 0);
+  BOOST_TEST(r["piped"].get<int>() + r["serial"].get<int>() == 2000);
+  expect_clean_finish(r);
+}
+
+// A link at half the rate is less efficient by the response-time measure,
+// and gets fewer groups; with both links busy, in proportion to their rates.
+BOOST_AUTO_TEST_CASE(a_degraded_link_gets_a_smaller_share_of_the_groups) {
+  Setup s;
+  s.speeds = {"16GFC", "8GFC"};
+  s.tracks = 3000;  // within the secondary's write-pending limit: the links, not its drives, limit
+  const json r = run(s);
+  const double g0 = r["links"][0][1], g1 = r["links"][1][1];
+  const double share = g1 / (g0 + g1);
+  const double rate_share = 850.0 / (1700.0 + 850.0);
+  BOOST_TEST_MESSAGE("groups: 16GFC " << g0 << ", 8GFC " << g1 << " (share " << share
+                                      << ", rate share " << rate_share << "); " << r["mb_per_s"]
+                                      << " MB/s");
+  BOOST_TEST(share == rate_share, boost::test_tools::tolerance(0.15));
+  // Both links busy: together near the sum of their line rates.
+  const double both = kTrackBytes / line_us() * (1 + 0.5);
+  BOOST_TEST(r["mb_per_s"].get<double>() == both, boost::test_tools::tolerance(0.05));
+  expect_clean_finish(r);
+}
+
+// Claim 6 waits for a group to complete before the next one starts; over a
+// long link the pipeline drains at every group boundary, so claim 7's
+// overlapped groups are faster.
+BOOST_AUTO_TEST_CASE(groups_after_completion_drain_the_pipe_overlapped_groups_do_not) {
+  Setup after;
+  after.km = 100;
+  after.tracks = 800;
+  after.transfer.group_start = fw::GroupStart::after_completion;
+  Setup overlapped = after;
+  overlapped.transfer.group_start = fw::GroupStart::overlapped;
+  const json a = run(after), o = run(overlapped);
+  BOOST_TEST_MESSAGE("after completion " << a["mb_per_s"] << " MB/s, overlapped " << o["mb_per_s"]
+                                         << " MB/s");
+  BOOST_TEST(o["mb_per_s"].get<double>() > 1.5 * a["mb_per_s"].get<double>());
+  expect_clean_finish(a);
+  expect_clean_finish(o);
+}
