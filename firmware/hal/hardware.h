@@ -78,4 +78,12 @@ class Firmware {
   virtual uint64_t dispatch_cycles() const = 0;
 };
 
+// What a host adapter hands the firmware: a command block's bytes in, a
+// status's bytes out (firmware/command/command_block.h has the format).
+class CommandSink {
+ public:
+  virtual ~CommandSink() = default;
+  virtual std::vector<uint8_t> command(std::span<const uint8_t> block) = 0;
+};
+
 }  // namespace copysim::fw

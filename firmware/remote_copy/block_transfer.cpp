@@ -49,9 +49,9 @@ void BlockTransfer::fail(std::string why) {
 }
 
 bool BlockTransfer::send_again(const SendResult& r, uint64_t track, uint32_t& link,
-                               uint32_t attempt, uint32_t in_flight_at_start) {
+                               uint32_t attempt, uint32_t& ahead) {
   if (r.ok()) {
-    links_.completed(link, r.bytes, r.response_ps, in_flight_at_start);
+    links_.completed(link, r.bytes, r.response_ps, ahead);
     return false;
   }
   links_.failed(link);
@@ -68,6 +68,7 @@ bool BlockTransfer::send_again(const SendResult& r, uint64_t track, uint32_t& li
     return false;
   }
   link = static_cast<uint32_t>(best);
+  ahead = links_.started(link);
   ++stats_.resends;
   return true;
 }
@@ -79,13 +80,12 @@ void BlockTransfer::track_done(uint64_t group, uint64_t bytes) {
   progress_.notify_all();
 }
 
-Task BlockTransfer::data_mover(uint64_t track, uint32_t link, uint64_t group) {
+Task BlockTransfer::data_mover(uint64_t track, uint32_t link, uint64_t group, uint32_t ahead) {
   co_await compute{config_.mover_cycles_per_track};
   SendResult r;
   for (uint32_t attempt = 0;; ++attempt) {
     // A named awaiter: GCC 12 mishandles temporaries with non-trivial
     // destructors in co_await expressions.
-    const uint32_t ahead = links_.started(link);
     send_track sending{dispatcher_, request_for(track, link)};
     r = co_await sending;
     if (!send_again(r, track, link, attempt, ahead)) break;
@@ -122,13 +122,15 @@ Task BlockTransfer::master() {
     }
     --group_left;
     ++group_outstanding_[current_group_];
+    // The link counts the track as in flight from its assignment on.
+    uint32_t ahead = links_.started(link);
     // Waiting for our own data movers is not a shortage: only an empty pool is.
     while (movers_in_flight_ >= config_.max_data_movers) co_await progress_.wait();
     if (Tcb* mover = movers_.allocate()) {
       set_mode(TransferMode::piped);
       ++stats_.tracks_piped;
       stats_.movers_peak = std::max(stats_.movers_peak, ++movers_in_flight_);
-      dispatcher_.start(*mover, data_mover(track, link, current_group_));
+      dispatcher_.start(*mover, data_mover(track, link, current_group_, ahead));
       continue;
     }
     // No data mover to be had: the master moves this track itself.
@@ -138,7 +140,6 @@ Task BlockTransfer::master() {
     for (uint32_t attempt = 0;; ++attempt) {
       // A named awaiter: GCC 12 mishandles temporaries with non-trivial
       // destructors in co_await expressions.
-      const uint32_t ahead = links_.started(link);
       send_track sending{dispatcher_, request_for(track, link)};
       r = co_await sending;
       if (!send_again(r, track, link, attempt, ahead)) break;

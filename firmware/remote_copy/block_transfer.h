@@ -71,13 +71,14 @@ class BlockTransfer {
 
  private:
   Task master();
-  Task data_mover(uint64_t track, uint32_t link, uint64_t group);
+  Task data_mover(uint64_t track, uint32_t link, uint64_t group, uint32_t ahead);
   TrackSend request_for(uint64_t track, uint32_t link);
-  // After a send of `track`: true to send it again (on `link`, which moves
-  // to another link if its own went down); false when it is done or the
-  // transfer has failed.
+  // After a send of `track`, assigned to `link` with `ahead` tracks already
+  // in flight there: true to send it again (on `link`, which moves to
+  // another link if its own went down, and `ahead` with it); false when it
+  // is done or the transfer has failed.
   bool send_again(const SendResult& result, uint64_t track, uint32_t& link, uint32_t attempt,
-                  uint32_t in_flight_at_start);
+                  uint32_t& ahead);
   void track_done(uint64_t group, uint64_t bytes);
   void set_mode(TransferMode mode);
   void fail(std::string why);

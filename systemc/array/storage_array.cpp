@@ -116,6 +116,19 @@ HostAdapter& StorageArray::adapter_of_port(uint32_t port, uint32_t& local) {
   return *host_adapters_.at(std::min<std::size_t>(port / per, host_adapters_.size() - 1));
 }
 
+std::vector<uint8_t> StorageArray::command(uint32_t port, std::span<const uint8_t> block) {
+  uint32_t local = 0;
+  if (port >= host_ports()) {
+    throw std::out_of_range(fmt::format("{}: no host port {}", name(), port));
+  }
+  return adapter_of_port(port, local).command(local, block);
+}
+
+void StorageArray::set_command_sink(
+    std::function<std::vector<uint8_t>(std::span<const uint8_t>)> sink) {
+  for (auto& ha : host_adapters_) ha->on_command = sink;
+}
+
 IoStatus StorageArray::read(uint32_t port, uint16_t device, uint64_t block, uint32_t count,
                             std::span<uint8_t> data) {
   if (port >= host_ports()) {

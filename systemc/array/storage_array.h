@@ -50,6 +50,11 @@ class StorageArray : public sc_core::sc_module {
   IoStatus receive_remote_write(uint16_t device, uint64_t block, uint32_t count,
                                 std::span<const uint8_t> stored, checkcode::LogicalAddress source);
 
+  // From a thread process: a command block sent on a front-end port; the
+  // status bytes from the firmware (set_command_sink) come back.
+  std::vector<uint8_t> command(uint32_t port, std::span<const uint8_t> block);
+  void set_command_sink(std::function<std::vector<uint8_t>(std::span<const uint8_t>)> sink);
+
   uint32_t host_ports() const;
   const Volume* volume(uint16_t device) const;
   const std::vector<uint16_t>& devices() const { return devices_; }

@@ -18,6 +18,10 @@ ArrayHardware::ArrayHardware(const sc_core::sc_module_name& name, StorageArray& 
   }
 }
 
+void ArrayHardware::accept_commands(fw::CommandSink& sink) {
+  array_.set_command_sink([&sink](std::span<const uint8_t> block) { return sink.command(block); });
+}
+
 uint64_t ArrayHardware::now_ps() const {
   return static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12 + 0.5);
 }

@@ -23,6 +23,8 @@ class ArrayHardware : public sc_core::sc_module, public fw::Hardware {
 
   // Connects the firmware the processors run; before simulation starts.
   void run_firmware(fw::Firmware& firmware) { firmware_ = &firmware; }
+  // Command blocks arriving at the array's host ports go to `sink`.
+  void accept_commands(fw::CommandSink& sink);
 
   uint64_t now_ps() const override;
   uint32_t processors() const override;

@@ -95,6 +95,28 @@ IoStatus HostAdapter::finish(IoStatus status, uint16_t device, bool is_write, ui
   return status;
 }
 
+std::vector<uint8_t> HostAdapter::command(uint32_t port_index, std::span<const uint8_t> block) {
+  if (port_index >= ports_.size()) {
+    throw std::out_of_range(fmt::format("{}: no port {}", name(), port_index));
+  }
+  HostPort& port = ports_[port_index];
+  send(port.inbound, kFcpCmndPayload);
+  send(port.inbound, block.size());
+  processors_.execute(config_.command_cycles);
+  std::vector<uint8_t> status;
+  if (on_command) {
+    status = on_command(block);
+  } else {
+    // result 5 (malformed): no firmware runs on this array
+    const std::string m = "no firmware on this array takes commands";
+    status = {0, 5, 0, static_cast<uint8_t>(m.size())};
+    status.insert(status.end(), m.begin(), m.end());
+  }
+  send(port.outbound, status.size());
+  ++port.ios;
+  return status;
+}
+
 IoStatus HostAdapter::read(uint32_t port_index, uint16_t device, uint64_t block, uint32_t count,
                            std::span<uint8_t> data) {
   const sc_core::sc_time start = sc_core::sc_time_stamp();

@@ -69,6 +69,13 @@ class HostAdapter : public sc_core::sc_module {
   IoStatus write(uint32_t port, uint16_t device, uint64_t block, uint32_t count,
                  std::span<const uint8_t> data);
 
+  // From a thread process: a command block from a host, handed to the
+  // firmware (`on_command`) after its FCP_CMND and the block itself arrive;
+  // the firmware's status goes back in the response. Without firmware the
+  // status says so.
+  std::vector<uint8_t> command(uint32_t port, std::span<const uint8_t> block);
+  std::function<std::vector<uint8_t>(std::span<const uint8_t>)> on_command;
+
   IoObserver on_io;
   const HostAdapterConfig& config() const { return config_; }
   const std::vector<HostPort>& ports() const { return ports_; }

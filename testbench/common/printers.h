@@ -3,6 +3,8 @@
 
 #include <ostream>
 
+#include "firmware/command/command_block.h"
+#include "firmware/remote_copy/transfer_service.h"
 #include "rtl/checkcode/stored_block.h"
 #include "rtl/drr/drr_pins.h"
 
@@ -21,3 +23,8 @@ inline std::ostream& operator<<(std::ostream& os, const DrrStatus& s) {
             << s.la_errors << ", first_bad " << s.first_bad << "}";
 }
 }  // namespace copysim::drr
+
+namespace copysim::fw {
+inline std::ostream& operator<<(std::ostream& os, CommandResult r) { return os << to_string(r); }
+inline std::ostream& operator<<(std::ostream& os, TransferState s) { return os << to_string(s); }
+}  // namespace copysim::fw

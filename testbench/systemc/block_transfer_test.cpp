@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "firmware/controller/controller.h"
 #include "firmware/remote_copy/block_transfer.h"
 #include "systemc/array/storage_array.h"
 #include "systemc/hal/array_hardware.h"
@@ -242,4 +243,57 @@ BOOST_AUTO_TEST_CASE(groups_after_completion_drain_the_pipe_overlapped_groups_do
   BOOST_TEST(o["mb_per_s"].get<double>() > 1.5 * a["mb_per_s"].get<double>());
   expect_clean_finish(a);
   expect_clean_finish(o);
+}
+
+// The same copy driven the way a host drives it: command blocks through the
+// primary's host port to the firmware's command processor.
+BOOST_AUTO_TEST_CASE(command_blocks_through_a_host_port_start_query_and_refuse_a_transfer) {
+  const json r = json::parse(run_forked([] {
+    StorageArray primary("primary", ArrayConfig::from_json(array_description("0x0100")));
+    StorageArray secondary("secondary", ArrayConfig::from_json(array_description("0x0200")));
+    LinkAdapter adapter("la", LinkAdapterConfig{}, primary.cache());
+    FcLink link("link0", FcLinkConfig{});
+    adapter.add_path(
+        link, [&](const RemoteWriteControl& w, std::span<const uint8_t> data, std::string& error) {
+          const IoStatus st = secondary.receive_remote_write(
+              w.target_device, w.target_block, w.blocks, data, {w.source_device, w.source_block});
+          if (!st.ok()) error = st.message;
+          return st.ok();
+        });
+    ArrayHardware hw("hw", primary, &adapter);
+    fw::Controller controller(hw, fw::ControllerConfig{});
+    hw.run_firmware(controller.dispatcher());
+    hw.accept_commands(controller);
+    json out = json::array();
+    sc_core::sc_spawn([&] {
+      auto send = [&](const fw::CommandBlock& b) {
+        const fw::CommandStatus s = fw::decode_status(primary.command(1, fw::encode(b)));
+        out.push_back({std::string(fw::to_string(s.result)), s.message});
+      };
+      send({fw::kTransferBlock, 0x0100, 0x0200, {0, 50, 0}});
+      send({fw::kTransferBlock, 0x0100, 0x0200, {0, 50, 0}});
+      send({fw::kQueryTransfer, 0x0100, 0, {}});
+      while (controller.transfers().state(0x0100) == fw::TransferState::transferring) {
+        wait(sc_core::sc_time(100, sc_core::SC_US));
+      }
+      send({fw::kQueryTransfer, 0x0100, 0, {}});
+      uint64_t mismatches = 0;
+      std::vector<uint8_t> a(kBpt * 512), b(kBpt * 512);
+      for (uint32_t t = 0; t < 50; ++t) {
+        primary.read(0, 0x0100, t * kBpt, kBpt, a);
+        secondary.read(0, 0x0200, t * kBpt, kBpt, b);
+        mismatches += a != b;
+      }
+      out.push_back({mismatches, controller.masters().in_use(), controller.data_movers().in_use()});
+    });
+    sc_core::sc_start();
+    return out.dump();
+  }));
+  BOOST_TEST(r[0][0] == "ok");
+  BOOST_TEST(r[1][0] == "invalid state");
+  BOOST_TEST(r[1][1] == "TRANSFER_BLOCK refused: volume 0x0100 is transferring");
+  BOOST_TEST(r[2][1].get<std::string>().find("volume 0x0100 transferring") == 0u);
+  BOOST_TEST(r[3][1].get<std::string>().find("volume 0x0100 transferred: 50 of 50 tracks") == 0u,
+             r[3][1]);
+  BOOST_TEST(r[4] == json({0, 0, 0}));
 }

@@ -1,0 +1,44 @@
+// The firmware of one controller, put together: the dispatcher and its TCB
+// pools, the command processor, and the copy services registered on it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "firmware/command/command_block.h"
+#include "firmware/remote_copy/transfer_service.h"
+#include "firmware/runtime/dispatcher.h"
+
+namespace copysim::fw {
+
+struct ControllerConfig {
+  uint32_t master_tcbs = 16;
+  uint32_t data_mover_tcbs = 256;
+  uint32_t tcb_bytes = 512;
+  uint64_t dispatch_cycles = 200;
+  BlockTransferConfig transfer;
+};
+
+class Controller final : public CommandSink {
+ public:
+  Controller(Hardware& hardware, ControllerConfig config);
+
+  std::vector<uint8_t> command(std::span<const uint8_t> block) override;
+  CommandStatus command(const CommandBlock& block) { return commands_.execute(block); }
+
+  Dispatcher& dispatcher() { return dispatcher_; }
+  TcbPool& masters() { return masters_; }
+  TcbPool& data_movers() { return movers_; }
+  LinkSelector& links() { return links_; }
+  TransferService& transfers() { return transfers_; }
+
+ private:
+  Dispatcher dispatcher_;
+  TcbPool masters_;
+  TcbPool movers_;
+  LinkSelector links_;
+  CommandProcessor commands_;
+  TransferService transfers_;
+};
+
+}  // namespace copysim::fw
