@@ -16,6 +16,11 @@ ArrayHardware::ArrayHardware(const sc_core::sc_module_name& name, StorageArray& 
     sc_core::sc_spawn(sc_bind(&ArrayHardware::processor, this, core),
                       fmt::format("cpu{}", core).c_str());
   }
+  sc_core::sc_spawn_options timers;
+  timers.spawn_method();
+  timers.set_sensitivity(&timer_due_);
+  timers.dont_initialize();
+  sc_core::sc_spawn(sc_bind(&ArrayHardware::fire_timers, this), "timers", &timers);
 }
 
 void ArrayHardware::accept_commands(fw::CommandSink& sink) {
@@ -73,60 +78,90 @@ void ArrayHardware::processor(uint32_t core) {
   }
 }
 
-// The track goes from the primary's cache (staged first if it is not
-// there) through the link adapter's DMA engine to the chosen link.
 void ArrayHardware::send_track(const fw::TrackSend& request,
                                std::function<void(const fw::SendResult&)> done) {
   if (links_ == nullptr || request.link >= links_->paths()) {
     throw std::invalid_argument(fmt::format("{}: no link {}", name(), request.link));
   }
-  sc_core::sc_spawn([this, request, done = std::move(done)] {
-    const uint64_t start = now_ps();
-    const Volume* v = array_.volume(request.source_device);
-    fw::SendResult result;
-    if (v == nullptr || request.track >= v->geometry.tracks) {
-      result.status = fw::SendStatus::target_error;
-      result.message =
-          fmt::format("no track {} on device {:#06x}", request.track, request.source_device);
-      done(result);
-      return;
-    }
-    const uint32_t bpt = v->geometry.blocks_per_track;
-    Slot& slot = array_.cache().acquire({request.source_device, request.track}, bpt);
-    v->adapter->make_valid(slot, *v, 0, bpt);
-    const DmaDescriptor chain[] = {{&slot, 0, bpt}};
-    const auto first = static_cast<uint32_t>(request.track * bpt);
-    const RemoteWriteControl control{
-        request.source_device, first, request.target_device, first, bpt, request.sequence};
-    const FcpResult r = links_->write(request.link, control, chain);
-    array_.cache().release(slot);
-    switch (r.status) {
-      case FcpStatus::good:
-        result.status = fw::SendStatus::good;
-        break;
-      case FcpStatus::link_down:
-        result.status = fw::SendStatus::link_down;
-        break;
-      case FcpStatus::retries_exhausted:
-        result.status = fw::SendStatus::retries_exhausted;
-        break;
-      case FcpStatus::target_error:
-        result.status = fw::SendStatus::target_error;
-        break;
-    }
-    result.bytes = uint64_t{bpt} * checkcode::kStoredBlockBytes;
-    result.response_ps = now_ps() - start;
-    result.message = r.message;
-    ++tracks_sent_;
+  sends_.push_back({request, std::move(done)});
+  if (idle_workers_ < sends_.size()) {
+    sc_core::sc_spawn(sc_bind(&ArrayHardware::send_worker, this),
+                      fmt::format("send{}", workers_++).c_str());
+  }
+  send_queued_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void ArrayHardware::send_worker() {
+  for (;;) {
+    ++idle_workers_;
+    while (sends_.empty()) wait(send_queued_);
+    --idle_workers_;
+    Send s = std::move(sends_.front());
+    sends_.pop_front();
+    send(s.request, s.done);
+  }
+}
+
+// The track goes from the primary's cache (staged first if it is not
+// there) through the link adapter's DMA engine to the chosen link.
+void ArrayHardware::send(const fw::TrackSend& request,
+                         const std::function<void(const fw::SendResult&)>& done) {
+  const uint64_t start = now_ps();
+  const Volume* v = array_.volume(request.source_device);
+  fw::SendResult result;
+  if (v == nullptr || request.track >= v->geometry.tracks) {
+    result.status = fw::SendStatus::target_error;
+    result.message =
+        fmt::format("no track {} on device {:#06x}", request.track, request.source_device);
     done(result);
-  });
+    return;
+  }
+  const uint32_t bpt = v->geometry.blocks_per_track;
+  Slot& slot = array_.cache().acquire({request.source_device, request.track}, bpt);
+  v->adapter->make_valid(slot, *v, 0, bpt);
+  const DmaDescriptor chain[] = {{&slot, 0, bpt}};
+  const auto first = static_cast<uint32_t>(request.track * bpt);
+  const RemoteWriteControl control{request.source_device, first, request.target_device, first, bpt,
+                                   request.sequence};
+  const FcpResult r = links_->write(request.link, control, chain);
+  array_.cache().release(slot);
+  switch (r.status) {
+    case FcpStatus::good:
+      result.status = fw::SendStatus::good;
+      break;
+    case FcpStatus::link_down:
+      result.status = fw::SendStatus::link_down;
+      break;
+    case FcpStatus::retries_exhausted:
+      result.status = fw::SendStatus::retries_exhausted;
+      break;
+    case FcpStatus::target_error:
+      result.status = fw::SendStatus::target_error;
+      break;
+  }
+  result.bytes = uint64_t{bpt} * checkcode::kStoredBlockBytes;
+  result.response_ps = now_ps() - start;
+  result.message = r.message;
+  ++tracks_sent_;
+  done(result);
 }
 
 void ArrayHardware::start_timer(uint64_t delay_ps, std::function<void()> done) {
-  sc_core::sc_spawn([delay_ps, done = std::move(done)] {
-    sc_core::wait(sc_core::sc_time(double(delay_ps), sc_core::SC_PS));
-    done();
-  });
+  const uint64_t at = now_ps() + delay_ps;
+  timers_.push({at, timer_seq_++, std::move(done)});
+  // An earlier notification overrides a later pending one.
+  timer_due_.notify(sc_core::sc_time(double(timers_.top().at_ps - now_ps()), sc_core::SC_PS));
+}
+
+void ArrayHardware::fire_timers() {
+  while (!timers_.empty() && timers_.top().at_ps <= now_ps()) {
+    Timer t = timers_.top();
+    timers_.pop();
+    t.done();
+  }
+  if (!timers_.empty()) {
+    timer_due_.notify(sc_core::sc_time(double(timers_.top().at_ps - now_ps()), sc_core::SC_PS));
+  }
 }
 
 void ArrayHardware::log(fw::LogLevel level, std::string_view message) {

@@ -5,7 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <queue>
 #include <string>
+#include <vector>
 
 #include <systemc>
 
@@ -40,15 +43,43 @@ class ArrayHardware : public sc_core::sc_module, public fw::Hardware {
   void log(fw::LogLevel level, std::string_view message) override;
 
   uint64_t tracks_sent() const { return tracks_sent_; }
+  uint32_t send_workers() const { return workers_; }
 
  private:
   void processor(uint32_t core);
+  void send_worker();
+  void send(const fw::TrackSend& request, const std::function<void(const fw::SendResult&)>& done);
+  void fire_timers();
 
   StorageArray& array_;
   LinkAdapter* links_;
   fw::Firmware* firmware_ = nullptr;
   sc_core::sc_event work_;
   uint64_t tracks_sent_ = 0;
+
+  // Sends run on worker threads that are reused: one is added only when all
+  // are busy, so concurrency is never limited and no thread is made per track.
+  struct Send {
+    fw::TrackSend request;
+    std::function<void(const fw::SendResult&)> done;
+  };
+  std::deque<Send> sends_;
+  sc_core::sc_event send_queued_;
+  uint32_t workers_ = 0;
+  uint32_t idle_workers_ = 0;
+
+  // Timers: one method process fires every timer that is due.
+  struct Timer {
+    uint64_t at_ps;
+    uint64_t seq;
+    std::function<void()> done;
+    bool operator>(const Timer& o) const {
+      return at_ps != o.at_ps ? at_ps > o.at_ps : seq > o.seq;
+    }
+  };
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  uint64_t timer_seq_ = 0;
+  sc_core::sc_event timer_due_;
 };
 
 }  // namespace copysim::sc
