@@ -1,5 +1,7 @@
 #include "firmware/command/command_block.h"
 
+#include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 namespace copysim::fw {
@@ -67,11 +69,14 @@ CommandBlock decode_command(std::span<const uint8_t> bytes) {
 }
 
 std::vector<uint8_t> encode(const CommandStatus& s) {
-  std::vector<uint8_t> out;
   const std::size_t n = std::min<std::size_t>(s.message.size(), 0xffff);
-  put(out, static_cast<uint16_t>(s.result), 2);
-  put(out, n, 2);
-  out.insert(out.end(), s.message.begin(), s.message.begin() + static_cast<std::ptrdiff_t>(n));
+  std::vector<uint8_t> out(4 + n);
+  const auto result = static_cast<uint16_t>(s.result);
+  out[0] = static_cast<uint8_t>(result >> 8);
+  out[1] = static_cast<uint8_t>(result);
+  out[2] = static_cast<uint8_t>(n >> 8);
+  out[3] = static_cast<uint8_t>(n);
+  std::memcpy(out.data() + 4, s.message.data(), n);
   return out;
 }
 
