@@ -105,11 +105,13 @@ CommandStatus CommandProcessor::execute(const CommandBlock& block) {
 }
 
 std::vector<uint8_t> CommandProcessor::execute(std::span<const uint8_t> bytes) {
+  CommandBlock block;
   try {
-    return encode(execute(decode_command(bytes)));
+    block = decode_command(bytes);
   } catch (const std::invalid_argument& e) {
     return encode(CommandStatus{CommandResult::malformed, e.what()});
   }
+  return encode(execute(block));
 }
 
 }  // namespace copysim::fw

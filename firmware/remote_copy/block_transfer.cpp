@@ -13,8 +13,9 @@ BlockTransfer::BlockTransfer(Dispatcher& dispatcher, TcbPool& masters, TcbPool& 
       links_(links),
       config_(config),
       progress_(dispatcher) {
-  if (config.group_tracks == 0 || config.attempts_per_track == 0) {
-    throw std::invalid_argument("block transfer: group_tracks and attempts_per_track must be >= 1");
+  if (config.group_tracks == 0 || config.attempts_per_track == 0 || config.max_data_movers == 0) {
+    throw std::invalid_argument(
+        "block transfer: group_tracks, attempts_per_track and max_data_movers must be >= 1");
   }
 }
 
@@ -55,7 +56,14 @@ bool BlockTransfer::send_again(const SendResult& r, uint64_t track, uint32_t& li
     return false;
   }
   links_.failed(link);
-  if (r.status == SendStatus::link_down) links_.set_up(link, false);
+  if (r.status == SendStatus::link_down) {
+    // Out of the choice until it has had time to come back.
+    links_.set_up(link, false);
+    LinkSelector& selector = links_;
+    const uint32_t down = link;
+    dispatcher_.hardware().start_timer(config_.link_retry_ps,
+                                       [&selector, down] { selector.set_up(down, true); });
+  }
   if (outcome_ != TransferOutcome::running) return false;
   if (attempt + 1 >= config_.attempts_per_track) {
     fail("track " + std::to_string(track) + ": " + std::string(to_string(r.status)) + " " +
@@ -133,22 +141,25 @@ Task BlockTransfer::master() {
       dispatcher_.start(*mover, data_mover(track, link, current_group_, ahead));
       continue;
     }
-    // No data mover to be had: the master moves this track itself.
+    // No data mover to be had: the master moves this track itself (a resend
+    // may move the track, not the rest of its group, to another link).
     set_mode(TransferMode::serial);
     ++stats_.tracks_serial;
+    uint32_t track_link = link;
     SendResult r;
     for (uint32_t attempt = 0;; ++attempt) {
       // A named awaiter: GCC 12 mishandles temporaries with non-trivial
       // destructors in co_await expressions.
-      send_track sending{dispatcher_, request_for(track, link)};
+      send_track sending{dispatcher_, request_for(track, track_link)};
       r = co_await sending;
-      if (!send_again(r, track, link, attempt, ahead)) break;
+      if (!send_again(r, track, track_link, attempt, ahead)) break;
     }
     track_done(current_group_, r.ok() ? r.bytes : 0);
   }
   while (movers_in_flight_ > 0) co_await progress_.wait();
   if (outcome_ == TransferOutcome::running) outcome_ = TransferOutcome::complete;
   stats_.end_ps = hw.now_ps();
+  finished_ = true;
   if (done_) done_(outcome_);
 }
 

@@ -28,7 +28,8 @@ struct BlockTransferConfig {
   GroupStart group_start = GroupStart::overlapped;
   uint64_t master_cycles_per_track = 2000;
   uint64_t mover_cycles_per_track = 3000;
-  uint32_t attempts_per_track = 4;  // sends of a track before the transfer fails
+  uint32_t attempts_per_track = 4;          // sends of a track before the transfer fails
+  uint64_t link_retry_ps = 10'000'000'000;  // a link reported down is tried again after 10 ms
 };
 
 struct BlockTransferRequest {
@@ -64,6 +65,8 @@ class BlockTransfer {
   bool start(const BlockTransferRequest& request, std::function<void(TransferOutcome)> done = {});
 
   TransferOutcome outcome() const { return outcome_; }
+  // The master has ended: no TCB of this transfer runs any more.
+  bool finished() const { return finished_; }
   const std::string& failure() const { return failure_; }
   TransferMode mode() const { return mode_; }
   const BlockTransferStats& stats() const { return stats_; }
@@ -91,6 +94,7 @@ class BlockTransfer {
   BlockTransferRequest request_;
   std::function<void(TransferOutcome)> done_;
   TransferOutcome outcome_ = TransferOutcome::running;
+  bool finished_ = false;
   std::string failure_;
   TransferMode mode_ = TransferMode::piped;
   uint32_t movers_in_flight_ = 0;

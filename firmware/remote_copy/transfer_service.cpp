@@ -40,6 +40,8 @@ TransferService::TransferService(Dispatcher& dispatcher, TcbPool& masters, TcbPo
 TransferState TransferService::state(uint16_t primary) const {
   auto it = transfers_.find(primary);
   if (it == transfers_.end()) return TransferState::idle;
+  // Failed but with TCBs still winding down is still transferring.
+  if (!it->second->finished()) return TransferState::transferring;
   switch (it->second->outcome()) {
     case TransferOutcome::running:
       return TransferState::transferring;
@@ -62,6 +64,9 @@ CommandStatus TransferService::transfer_block(const CommandBlock& b) {
   if (volume_tracks == 0) {
     return {CommandResult::bad_parameter,
             "TRANSFER_BLOCK refused: no volume " + device(b.primary_volume)};
+  }
+  if (hw.links() == 0) {
+    return {CommandResult::no_resources, "TRANSFER_BLOCK refused: no link to a secondary"};
   }
   const TransferState now = state(b.primary_volume);
   if (now == TransferState::transferring) {

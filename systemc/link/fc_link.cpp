@@ -257,7 +257,7 @@ void FcLinkDirection::transmitter() {
         const uint64_t ser = frame_ps(payload);
         stats_.busy_ps += ser;
         tx_free_ps_ = now_ps() + ser;
-        sc_core::wait(ps_time(ser));
+        sc_core::wait(ps_time(ser), link_.state_changed_);  // a link going down frees the line
         if (generation != generation_) break;
         ++sent;
         wire_.push_back({m, std::move(bytes), sent == m->frames});

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <queue>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@ class FakeHardware final : public fw::Hardware {
   std::vector<uint64_t> link_send_ps = {100'000'000, 100'000'000};  // per link
   std::map<uint16_t, uint64_t> volume_tracks = {{0x0100, 1000}};
   std::vector<fw::TrackSend> sent;
+  std::map<uint32_t, uint64_t> link_down_until_ps;  // sends before then fail with link_down
+  std::set<uint64_t> refused_tracks;                // sends of these fail with target_error
   std::map<std::string, uint64_t> tables;
   std::vector<std::string> logs;
 
@@ -44,6 +47,15 @@ class FakeHardware final : public fw::Hardware {
   void send_track(const fw::TrackSend& r,
                   std::function<void(const fw::SendResult&)> done) override {
     sent.push_back(r);
+    auto down = link_down_until_ps.find(r.link);
+    if (down != link_down_until_ps.end() && now_ < down->second) {
+      at(now_ + 1'000'000, [done] { done({fw::SendStatus::link_down, 0, 1'000'000, "down"}); });
+      return;
+    }
+    if (refused_tracks.count(r.track)) {
+      at(now_ + 1'000'000, [done] { done({fw::SendStatus::target_error, 0, 1'000'000, "no"}); });
+      return;
+    }
     const uint64_t took = link_send_ps.at(r.link);
     at(now_ + took, [done, took] { done(fw::SendResult{fw::SendStatus::good, 66560, took, ""}); });
   }

@@ -124,3 +124,58 @@ BOOST_AUTO_TEST_CASE(tracks_go_in_groups_each_on_one_link) {
   BOOST_TEST(hw.sent[0].link != hw.sent[10].link);
   BOOST_TEST(c.links().record(0).groups + c.links().record(1).groups == 10u);
 }
+
+BOOST_AUTO_TEST_CASE(a_link_reported_down_is_tried_again_after_the_retry_interval) {
+  FakeHardware hw;
+  hw.link_down_until_ps[0] = 5'000'000'000;  // link 0 down for the first 5 ms
+  ControllerConfig cfg = small(8);
+  cfg.transfer.link_retry_ps = 10'000'000'000;
+  Controller c(hw, cfg);
+  // 1,000 tracks, 8 at a time, 100 us each: about 6 ms on two links, 12 on one.
+  BOOST_TEST(c.command(transfer_cmd(0x0100, 0, 1000)).ok());
+  hw.run(c.dispatcher());
+  const auto& st = c.transfers().transfer(0x0100)->stats();
+  BOOST_TEST(c.transfers().state(0x0100) == TransferState::transferred);
+  BOOST_TEST(st.resends > 0u);
+  // Link 0 carried tracks again once it was back and its retry time had come.
+  uint64_t late_on_link0 = 0;
+  for (std::size_t i = hw.sent.size() / 2; i < hw.sent.size(); ++i)
+    late_on_link0 += hw.sent[i].link == 0;
+  BOOST_TEST(late_on_link0 > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_transfer_stays_transferring_until_its_tcbs_have_ended) {
+  FakeHardware hw;
+  hw.refused_tracks = {0};
+  Controller c(hw, small(64));
+  BOOST_TEST(c.command(transfer_cmd(0x0100, 0, 200)).ok());
+  bool seen_winding_down = false;
+  for (uint64_t t = 0; t < 100'000'000'000 && !c.transfers().transfer(0x0100)->finished();
+       t += 1'000'000) {
+    hw.run(c.dispatcher(), t);
+    const BlockTransfer& bt = *c.transfers().transfer(0x0100);
+    if (bt.outcome() == TransferOutcome::failed && !bt.finished()) {
+      seen_winding_down = true;
+      BOOST_TEST(c.transfers().state(0x0100) == TransferState::transferring);
+      BOOST_TEST(c.command(transfer_cmd(0x0100, 0, 10)).result == CommandResult::invalid_state);
+    }
+  }
+  hw.run(c.dispatcher());
+  BOOST_TEST(seen_winding_down);
+  BOOST_TEST(c.transfers().state(0x0100) == TransferState::failed);
+  BOOST_TEST(c.masters().in_use() == 0u);
+  BOOST_TEST(c.data_movers().in_use() == 0u);
+  BOOST_TEST(c.command(transfer_cmd(0x0100, 1, 10)).ok());  // now it may start again
+  hw.run(c.dispatcher());
+  BOOST_TEST(c.transfers().state(0x0100) == TransferState::transferred);
+}
+
+BOOST_AUTO_TEST_CASE(without_links_a_transfer_is_refused) {
+  FakeHardware hw;
+  hw.link_send_ps.clear();
+  Controller c(hw, small(4));
+  const CommandStatus s = c.command(transfer_cmd(0x0100, 0, 10));
+  BOOST_TEST(s.result == CommandResult::no_resources);
+  BOOST_TEST(s.message == "TRANSFER_BLOCK refused: no link to a secondary");
+  BOOST_TEST(c.transfers().state(0x0100) == TransferState::idle);
+}
