@@ -24,6 +24,14 @@ bool BlockTransfer::start(const BlockTransferRequest& request,
   Tcb* tcb = masters_.allocate();
   if (tcb == nullptr) return false;
   request_ = request;
+  if (request.bitmap != nullptr) {
+    bitmap_ = request.bitmap;
+    request_.tracks = bitmap_->count();
+  } else {
+    own_bitmap_ = TrackBitmap(request.first_track + request.tracks);
+    own_bitmap_.set_range(request.first_track, request.tracks);
+    bitmap_ = &own_bitmap_;
+  }
   done_ = std::move(done);
   dispatcher_.start(*tcb, master());
   return true;
@@ -81,9 +89,17 @@ bool BlockTransfer::send_again(const SendResult& r, uint64_t track, uint32_t& li
   return true;
 }
 
-void BlockTransfer::track_done(uint64_t group, uint64_t bytes) {
-  ++stats_.tracks_done;
-  stats_.bytes += bytes;
+void BlockTransfer::stop() {
+  if (outcome_ == TransferOutcome::running) outcome_ = TransferOutcome::stopped;
+}
+
+void BlockTransfer::track_done(uint64_t group, uint64_t track, const SendResult& r) {
+  if (r.ok()) {
+    ++stats_.tracks_done;
+    stats_.bytes += r.bytes;
+  } else {
+    bitmap_->set(track);  // not sent: it stays to be copied
+  }
   --group_outstanding_.at(group);
   progress_.notify_all();
 }
@@ -99,7 +115,7 @@ Task BlockTransfer::data_mover(uint64_t track, uint32_t link, uint64_t group, ui
     if (!send_again(r, track, link, attempt, ahead)) break;
   }
   --movers_in_flight_;
-  track_done(group, r.ok() ? r.bytes : 0);
+  track_done(group, track, r);
 }  // the data mover's TCB returns to its pool here
 
 Task BlockTransfer::master() {
@@ -154,7 +170,7 @@ Task BlockTransfer::master() {
       r = co_await sending;
       if (!send_again(r, track, track_link, attempt, ahead)) break;
     }
-    track_done(current_group_, r.ok() ? r.bytes : 0);
+    track_done(current_group_, track, r);
   }
   while (movers_in_flight_ > 0) co_await progress_.wait();
   if (outcome_ == TransferOutcome::running) outcome_ = TransferOutcome::complete;

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "firmware/remote_copy/link_selector.h"
+#include "firmware/remote_copy/track_bitmap.h"
 #include "firmware/runtime/dispatcher.h"
 
 namespace copysim::fw {
@@ -37,6 +38,11 @@ struct BlockTransferRequest {
   uint16_t target_device = 0;
   uint64_t first_track = 0;
   uint64_t tracks = 0;
+  // If given, the tracks to send are this bitmap's set bits instead of the
+  // range (a pair's changed tracks): a track's bit is cleared when it is
+  // handed out and set again if its send fails, and bits set while the
+  // transfer runs are sent too. It must outlive the transfer.
+  TrackBitmap* bitmap = nullptr;
 };
 
 enum class TransferMode { piped, serial };
@@ -54,7 +60,7 @@ struct BlockTransferStats {
   uint64_t end_ps = 0;
 };
 
-enum class TransferOutcome { running, complete, failed };
+enum class TransferOutcome { running, complete, failed, stopped };
 
 class BlockTransfer {
  public:
@@ -67,6 +73,8 @@ class BlockTransfer {
   TransferOutcome outcome() const { return outcome_; }
   // The master has ended: no TCB of this transfer runs any more.
   bool finished() const { return finished_; }
+  // Hands out no more tracks; those in flight finish. Outcome `stopped`.
+  void stop();
   const std::string& failure() const { return failure_; }
   TransferMode mode() const { return mode_; }
   const BlockTransferStats& stats() const { return stats_; }
@@ -82,7 +90,7 @@ class BlockTransfer {
   // is done or the transfer has failed.
   bool send_again(const SendResult& result, uint64_t track, uint32_t& link, uint32_t attempt,
                   uint32_t& ahead);
-  void track_done(uint64_t group, uint64_t bytes);
+  void track_done(uint64_t group, uint64_t track, const SendResult& result);
   void set_mode(TransferMode mode);
   void fail(std::string why);
 
@@ -100,6 +108,8 @@ class BlockTransfer {
   uint32_t movers_in_flight_ = 0;
   uint64_t current_group_ = 0;
   std::vector<uint32_t> group_outstanding_;  // tracks not yet done, by group
+  TrackBitmap own_bitmap_;                   // the range, when no bitmap is given
+  TrackBitmap* bitmap_ = nullptr;
   uint32_t sequence_ = 0;
   Event progress_;
   BlockTransferStats stats_;

@@ -48,6 +48,7 @@ TransferState TransferService::state(uint16_t primary) const {
     case TransferOutcome::complete:
       return TransferState::transferred;
     case TransferOutcome::failed:
+    case TransferOutcome::stopped:
       return TransferState::failed;
   }
   return TransferState::idle;
