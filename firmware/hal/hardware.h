@@ -23,6 +23,8 @@ struct TrackSend {
   uint64_t track = 0;
   uint32_t link = 0;
   uint32_t sequence = 0;
+  uint32_t first_block = 0;  // within the track
+  uint32_t blocks = 0;       // 0: the whole track
 };
 
 enum class SendStatus { good, link_down, retries_exhausted, target_error };
@@ -76,6 +78,16 @@ class Firmware {
   virtual Step run(int64_t handle) = 0;
   // Cycles a processor spends switching to a TCB.
   virtual uint64_t dispatch_cycles() const = 0;
+};
+
+// Host writes the firmware must act on before they complete (synchronous
+// remote copy): called once a write's data is in cache; the write's status
+// goes to the host when `done` is called.
+class HostWriteObserver {
+ public:
+  virtual ~HostWriteObserver() = default;
+  virtual void host_write(uint16_t device, uint64_t first_block, uint32_t blocks,
+                          std::function<void()> done) = 0;
 };
 
 // What a host adapter hands the firmware: a command block's bytes in, a

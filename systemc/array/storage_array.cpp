@@ -129,6 +129,11 @@ void StorageArray::set_command_sink(
   for (auto& ha : host_adapters_) ha->on_command = sink;
 }
 
+void StorageArray::set_write_observer(
+    std::function<void(uint16_t, uint64_t, uint32_t, std::function<void()>)> observer) {
+  for (auto& ha : host_adapters_) ha->on_write_cached = observer;
+}
+
 IoStatus StorageArray::read(uint32_t port, uint16_t device, uint64_t block, uint32_t count,
                             std::span<uint8_t> data) {
   if (port >= host_ports()) {

@@ -54,6 +54,9 @@ class StorageArray : public sc_core::sc_module {
   // status bytes from the firmware (set_command_sink) come back.
   std::vector<uint8_t> command(uint32_t port, std::span<const uint8_t> block);
   void set_command_sink(std::function<std::vector<uint8_t>(std::span<const uint8_t>)> sink);
+  // Host writes are held, once in cache, until `observer` calls done.
+  void set_write_observer(
+      std::function<void(uint16_t, uint64_t, uint32_t, std::function<void()>)> observer);
 
   uint32_t host_ports() const;
   const Volume* volume(uint16_t device) const;

@@ -27,6 +27,13 @@ void ArrayHardware::accept_commands(fw::CommandSink& sink) {
   array_.set_command_sink([&sink](std::span<const uint8_t> block) { return sink.command(block); });
 }
 
+void ArrayHardware::observe_host_writes(fw::HostWriteObserver& observer) {
+  array_.set_write_observer(
+      [&observer](uint16_t device, uint64_t block, uint32_t count, std::function<void()> done) {
+        observer.host_write(device, block, count, std::move(done));
+      });
+}
+
 uint64_t ArrayHardware::now_ps() const {
   return static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12 + 0.5);
 }
@@ -117,12 +124,20 @@ void ArrayHardware::send(const fw::TrackSend& request,
     return;
   }
   const uint32_t bpt = v->geometry.blocks_per_track;
+  const uint32_t blocks = request.blocks == 0 ? bpt : request.blocks;
+  if (request.first_block + blocks > bpt) {
+    result.status = fw::SendStatus::target_error;
+    result.message = fmt::format("blocks {}..{} outside a track of {}", request.first_block,
+                                 request.first_block + blocks, bpt);
+    done(result);
+    return;
+  }
   Slot& slot = array_.cache().acquire({request.source_device, request.track}, bpt);
-  v->adapter->make_valid(slot, *v, 0, bpt);
-  const DmaDescriptor chain[] = {{&slot, 0, bpt}};
-  const auto first = static_cast<uint32_t>(request.track * bpt);
-  const RemoteWriteControl control{request.source_device, first, request.target_device, first, bpt,
-                                   request.sequence};
+  v->adapter->make_valid(slot, *v, request.first_block, blocks);
+  const DmaDescriptor chain[] = {{&slot, request.first_block, blocks}};
+  const auto first = static_cast<uint32_t>(request.track * bpt + request.first_block);
+  const RemoteWriteControl control{
+      request.source_device, first, request.target_device, first, blocks, request.sequence};
   const FcpResult r = links_->write(request.link, control, chain);
   array_.cache().release(slot);
   switch (r.status) {
@@ -139,7 +154,7 @@ void ArrayHardware::send(const fw::TrackSend& request,
       result.status = fw::SendStatus::target_error;
       break;
   }
-  result.bytes = uint64_t{bpt} * checkcode::kStoredBlockBytes;
+  result.bytes = uint64_t{blocks} * checkcode::kStoredBlockBytes;
   result.response_ps = now_ps() - start;
   result.message = r.message;
   ++tracks_sent_;

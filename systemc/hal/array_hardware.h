@@ -28,6 +28,8 @@ class ArrayHardware : public sc_core::sc_module, public fw::Hardware {
   void run_firmware(fw::Firmware& firmware) { firmware_ = &firmware; }
   // Command blocks arriving at the array's host ports go to `sink`.
   void accept_commands(fw::CommandSink& sink);
+  // Host writes wait, once in cache, for `observer` (synchronous copy).
+  void observe_host_writes(fw::HostWriteObserver& observer);
 
   uint64_t now_ps() const override;
   uint32_t processors() const override;

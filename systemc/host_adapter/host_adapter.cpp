@@ -198,6 +198,15 @@ IoStatus HostAdapter::write(uint32_t port_index, uint16_t device, uint64_t block
       });
   ++(status.cache_hit ? cache_.stats().write_hits : cache_.stats().write_misses);
   cache_.transfer(uint64_t{count} * kStoredBlockBytes);
+  if (on_write_cached) {
+    bool released = false;
+    sc_core::sc_event release;
+    on_write_cached(device, block, count, [&] {
+      released = true;
+      release.notify(sc_core::SC_ZERO_TIME);
+    });
+    while (!released) wait(release);
+  }
   send(port.outbound, kFcpRspPayload);
   ++port.ios;
   port.bytes_in += payload;

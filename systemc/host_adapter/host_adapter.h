@@ -76,6 +76,11 @@ class HostAdapter : public sc_core::sc_module {
   std::vector<uint8_t> command(uint32_t port, std::span<const uint8_t> block);
   std::function<std::vector<uint8_t>(std::span<const uint8_t>)> on_command;
 
+  // Called once a host write's data is in cache; the write's status goes to
+  // the host only after `done` (synchronous remote copy holds it there).
+  std::function<void(uint16_t device, uint64_t block, uint32_t count, std::function<void()> done)>
+      on_write_cached;
+
   IoObserver on_io;
   const HostAdapterConfig& config() const { return config_; }
   const std::vector<HostPort>& ports() const { return ports_; }
