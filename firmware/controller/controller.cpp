@@ -9,7 +9,9 @@ Controller::Controller(Hardware& hardware, ControllerConfig config)
       masters_(dispatcher_, "masters", config.master_tcbs, config.tcb_bytes),
       movers_(dispatcher_, "data movers", config.data_mover_tcbs, config.tcb_bytes),
       links_(std::max<uint32_t>(1, hardware.links())),
-      transfers_(dispatcher_, masters_, movers_, links_, config.transfer, commands_) {}
+      transfers_(dispatcher_, masters_, movers_, links_, config.transfer, commands_),
+      pairs_(dispatcher_, masters_, movers_, links_, config.transfer, commands_,
+             config.mirror_tcbs) {}
 
 std::vector<uint8_t> Controller::command(std::span<const uint8_t> block) {
   return commands_.execute(block);

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "firmware/command/command_block.h"
+#include "firmware/remote_copy/remote_pairs.h"
 #include "firmware/remote_copy/transfer_service.h"
 #include "firmware/runtime/dispatcher.h"
 
@@ -16,6 +17,7 @@ struct ControllerConfig {
   uint32_t data_mover_tcbs = 256;
   uint32_t tcb_bytes = 512;
   uint64_t dispatch_cycles = 200;
+  uint32_t mirror_tcbs = 256;
   BlockTransferConfig transfer;
 };
 
@@ -31,6 +33,7 @@ class Controller final : public CommandSink {
   TcbPool& data_movers() { return movers_; }
   LinkSelector& links() { return links_; }
   TransferService& transfers() { return transfers_; }
+  RemotePairService& pairs() { return pairs_; }
 
  private:
   Dispatcher dispatcher_;
@@ -39,6 +42,7 @@ class Controller final : public CommandSink {
   LinkSelector links_;
   CommandProcessor commands_;
   TransferService transfers_;
+  RemotePairService pairs_;
 };
 
 }  // namespace copysim::fw

@@ -65,12 +65,7 @@ bool BlockTransfer::send_again(const SendResult& r, uint64_t track, uint32_t& li
   }
   links_.failed(link);
   if (r.status == SendStatus::link_down) {
-    // Out of the choice until it has had time to come back.
-    links_.set_up(link, false);
-    LinkSelector& selector = links_;
-    const uint32_t down = link;
-    dispatcher_.hardware().start_timer(config_.link_retry_ps,
-                                       [&selector, down] { selector.set_up(down, true); });
+    report_link_down(links_, dispatcher_.hardware(), link, config_.link_retry_ps);
   }
   if (outcome_ != TransferOutcome::running) return false;
   if (attempt + 1 >= config_.attempts_per_track) {
@@ -93,7 +88,18 @@ void BlockTransfer::stop() {
   if (outcome_ == TransferOutcome::running) outcome_ = TransferOutcome::stopped;
 }
 
+std::optional<uint64_t> BlockTransfer::next_track(uint64_t cursor) const {
+  uint64_t from = cursor;
+  for (uint64_t looked = 0; looked < bitmap_->count(); ++looked) {
+    const std::optional<uint64_t> t = bitmap_->next_set(from);
+    if (!t || !sending_.count(*t)) return t;
+    from = *t + 1;
+  }
+  return std::nullopt;
+}
+
 void BlockTransfer::track_done(uint64_t group, uint64_t track, const SendResult& r) {
+  sending_.erase(track);
   if (r.ok()) {
     ++stats_.tracks_done;
     stats_.bytes += r.bytes;
@@ -121,11 +127,20 @@ Task BlockTransfer::data_mover(uint64_t track, uint32_t link, uint64_t group, ui
 Task BlockTransfer::master() {
   Hardware& hw = dispatcher_.hardware();
   stats_.start_ps = hw.now_ps();
-  const uint64_t end = request_.first_track + request_.tracks;
   uint32_t group_left = 0;
   uint32_t link = 0;
-  for (uint64_t track = request_.first_track; track < end && outcome_ == TransferOutcome::running;
-       ++track) {
+  uint64_t cursor = request_.first_track;
+  while (outcome_ == TransferOutcome::running) {
+    const std::optional<uint64_t> next = next_track(cursor);
+    if (!next) {
+      if (movers_in_flight_ == 0 && bitmap_->count() == 0) break;  // all sent: done
+      co_await progress_.wait();  // a send ending may free or give back a track
+      continue;
+    }
+    const uint64_t track = *next;
+    bitmap_->clear(track);
+    sending_.insert(track);
+    cursor = track + 1;
     co_await compute{config_.master_cycles_per_track};
     if (group_left == 0) {
       if (config_.group_start == GroupStart::after_completion) {

@@ -15,7 +15,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <unordered_set>
 
 #include "firmware/remote_copy/link_selector.h"
 #include "firmware/remote_copy/track_bitmap.h"
@@ -84,6 +86,8 @@ class BlockTransfer {
   Task master();
   Task data_mover(uint64_t track, uint32_t link, uint64_t group, uint32_t ahead);
   TrackSend request_for(uint64_t track, uint32_t link);
+  // The next marked track from `cursor` on that is not being sent.
+  std::optional<uint64_t> next_track(uint64_t cursor) const;
   // After a send of `track`, assigned to `link` with `ahead` tracks already
   // in flight there: true to send it again (on `link`, which moves to
   // another link if its own went down, and `ahead` with it); false when it
@@ -109,6 +113,9 @@ class BlockTransfer {
   uint64_t current_group_ = 0;
   std::vector<uint32_t> group_outstanding_;  // tracks not yet done, by group
   TrackBitmap own_bitmap_;                   // the range, when no bitmap is given
+  // Tracks being sent: a track marked again meanwhile waits for its send to
+  // end, so that an older copy of it can never arrive after a newer one.
+  std::unordered_set<uint64_t> sending_;
   TrackBitmap* bitmap_ = nullptr;
   uint32_t sequence_ = 0;
   Event progress_;

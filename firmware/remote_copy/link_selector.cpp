@@ -1,7 +1,9 @@
 #include "firmware/remote_copy/link_selector.h"
 
 #include <limits>
+
 #include <stdexcept>
+#include "firmware/hal/hardware.h"
 
 namespace copysim::fw {
 
@@ -13,7 +15,7 @@ LinkSelector::LinkSelector(uint32_t links, double smoothing)
 
 double LinkSelector::efficiency(uint32_t link) const {
   const LinkRecord& r = links_.at(link);
-  if (!r.up) return 0.0;
+  if (!r.up || !r.enabled) return 0.0;
   if (!r.measured) return std::numeric_limits<double>::infinity();
   return r.bytes_per_track / (r.time_per_track_ps * (r.in_flight + 1) * 1e-12);
 }
@@ -25,7 +27,8 @@ int32_t LinkSelector::most_efficient() const {
     const double e = efficiency(i);
     const bool tie_fewer_in_flight = best >= 0 && e == best_efficiency &&
                                      links_[i].in_flight < links_[std::size_t(best)].in_flight;
-    if (links_[i].up && (best < 0 || e > best_efficiency || tie_fewer_in_flight)) {
+    if (links_[i].up && links_[i].enabled &&
+        (best < 0 || e > best_efficiency || tie_fewer_in_flight)) {
       best = static_cast<int32_t>(i);
       best_efficiency = e;
     }
@@ -54,5 +57,10 @@ void LinkSelector::completed(uint32_t link, uint64_t bytes, uint64_t response_ps
 }
 
 void LinkSelector::set_up(uint32_t link, bool up) { links_.at(link).up = up; }
+
+void report_link_down(LinkSelector& links, Hardware& hardware, uint32_t link, uint64_t retry_ps) {
+  links.set_up(link, false);
+  hardware.start_timer(retry_ps, [&links, link] { links.set_up(link, true); });
+}
 
 }  // namespace copysim::fw

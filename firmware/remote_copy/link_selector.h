@@ -27,6 +27,7 @@ enum class GroupStart {
 struct LinkRecord {
   bool measured = false;
   bool up = true;
+  bool enabled = true;
   double time_per_track_ps = 0;  // smoothed response / tracks in flight at start
   double bytes_per_track = 0;
   uint32_t in_flight = 0;
@@ -49,6 +50,8 @@ class LinkSelector {
   void completed(uint32_t link, uint64_t bytes, uint64_t response_ps, uint32_t in_flight_at_start);
   void failed(uint32_t link);
   void set_up(uint32_t link, bool up);
+  // A link outside the established path is never chosen.
+  void set_enabled(uint32_t link, bool enabled) { links_.at(link).enabled = enabled; }
   void group_started(uint32_t link) { ++links_.at(link).groups; }
 
   uint32_t links() const { return static_cast<uint32_t>(links_.size()); }
@@ -58,5 +61,10 @@ class LinkSelector {
   double smoothing_;
   std::vector<LinkRecord> links_;
 };
+
+class Hardware;
+// A send reported the link down: it leaves the choice, and a timer puts it
+// back after `retry_ps` so that it is tried again.
+void report_link_down(LinkSelector& links, Hardware& hardware, uint32_t link, uint64_t retry_ps);
 
 }  // namespace copysim::fw

@@ -1,0 +1,344 @@
+#include "firmware/remote_copy/remote_pairs.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace copysim::fw {
+namespace {
+
+std::string device(uint16_t d) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%04x", d);
+  return buf;
+}
+
+}  // namespace
+
+std::string_view to_string(PairState state) {
+  switch (state) {
+    case PairState::simplex:
+      return "simplex";
+    case PairState::duplex_pending:
+      return "duplex pending";
+    case PairState::full_duplex:
+      return "full duplex";
+    case PairState::suspended:
+      return "suspended";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(SuspendReason reason) {
+  switch (reason) {
+    case SuspendReason::none:
+      return "none";
+    case SuspendReason::command:
+      return "by command";
+    case SuspendReason::link_failure:
+      return "by link failure";
+  }
+  return "unknown";
+}
+
+struct RemotePairService::Pair {
+  uint16_t primary = 0;
+  uint16_t secondary = 0;
+  uint32_t blocks_per_track = 0;
+  PairState state = PairState::simplex;
+  SuspendReason reason = SuspendReason::none;
+  TrackBitmap changed;
+  std::unique_ptr<BlockTransfer> copy;
+};
+
+RemotePairService::RemotePairService(Dispatcher& dispatcher, TcbPool& masters, TcbPool& movers,
+                                     LinkSelector& links, BlockTransferConfig copy,
+                                     CommandProcessor& commands, uint32_t mirror_tcbs,
+                                     uint64_t mirror_cycles)
+    : dispatcher_(dispatcher),
+      masters_(masters),
+      movers_(movers),
+      links_(links),
+      copy_config_(copy),
+      mirror_cycles_(mirror_cycles),
+      mirrors_(dispatcher, "mirrors", mirror_tcbs) {
+  commands.add(kEstablishPath, "ESTABLISH_PATH",
+               [this](const auto& b) { return establish_path(b); });
+  commands.add(kRemovePath, "REMOVE_PATH", [this](const auto& b) { return remove_path(b); });
+  commands.add(kEstablishPair, "ESTABLISH_PAIR",
+               [this](const auto& b) { return establish_pair(b); });
+  commands.add(kSuspendPair, "SUSPEND_PAIR", [this](const auto& b) { return suspend_pair(b); });
+  commands.add(kResumePair, "RESUME_PAIR", [this](const auto& b) { return resume_pair(b); });
+  commands.add(kTerminatePair, "TERMINATE_PAIR",
+               [this](const auto& b) { return terminate_pair(b); });
+  commands.add(kQueryPair, "QUERY_PAIR", [this](const auto& b) { return query_pair(b); });
+}
+
+RemotePairService::~RemotePairService() {
+  for (auto& [primary, pair] : pairs_) {
+    dispatcher_.hardware().release_control_store("pair change bitmaps", pair->changed.bytes());
+  }
+}
+
+RemotePairService::Pair* RemotePairService::find(uint16_t primary) const {
+  auto it = pairs_.find(primary);
+  return it == pairs_.end() ? nullptr : it->second.get();
+}
+
+PairState RemotePairService::state(uint16_t primary) const {
+  const Pair* p = find(primary);
+  return p == nullptr ? PairState::simplex : p->state;
+}
+
+SuspendReason RemotePairService::reason(uint16_t primary) const {
+  const Pair* p = find(primary);
+  return p == nullptr ? SuspendReason::none : p->reason;
+}
+
+uint64_t RemotePairService::out_of_sync_tracks(uint16_t primary) const {
+  const Pair* p = find(primary);
+  return p == nullptr ? 0 : p->changed.count();
+}
+
+const BlockTransfer* RemotePairService::last_copy(uint16_t primary) const {
+  const Pair* p = find(primary);
+  return p == nullptr ? nullptr : p->copy.get();
+}
+
+void RemotePairService::retire(std::unique_ptr<BlockTransfer> copy) {
+  std::erase_if(retired_, [](const auto& t) { return t->finished(); });
+  if (copy && !copy->finished()) retired_.push_back(std::move(copy));
+}
+
+void RemotePairService::mark(Pair& pair, uint64_t first_block, uint32_t blocks) {
+  if (blocks == 0) return;
+  const uint64_t last = (first_block + blocks - 1) / pair.blocks_per_track;
+  for (uint64_t t = first_block / pair.blocks_per_track; t <= last; ++t) pair.changed.set(t);
+}
+
+// The copy runs over the pair's change bitmap; when it has sent every
+// marked track with nothing in flight, the pair is in full duplex.
+bool RemotePairService::start_copy(Pair& pair) {
+  auto copy = std::make_unique<BlockTransfer>(dispatcher_, masters_, movers_, links_, copy_config_);
+  const BlockTransfer* self = copy.get();
+  const uint16_t primary = pair.primary;
+  const bool started = copy->start(
+      {pair.primary, pair.secondary, 0, 0, &pair.changed},
+      [this, self, primary](TransferOutcome o) {
+        Pair* p = find(primary);
+        if (p == nullptr || p->copy.get() != self || p->state != PairState::duplex_pending) return;
+        if (o == TransferOutcome::complete) {
+          p->state = PairState::full_duplex;
+          p->reason = SuspendReason::none;
+        } else if (o == TransferOutcome::failed) {
+          p->state = PairState::suspended;
+          p->reason = SuspendReason::link_failure;
+        }
+      });
+  if (!started) return false;
+  retire(std::move(pair.copy));
+  pair.copy = std::move(copy);
+  pair.state = PairState::duplex_pending;
+  pair.reason = SuspendReason::none;
+  return true;
+}
+
+CommandStatus RemotePairService::establish_path(const CommandBlock& b) {
+  if (path_) return {CommandResult::invalid_state, "ESTABLISH_PATH refused: a path is established"};
+  const uint32_t links = links_.links();
+  const uint64_t mask = b.parameters[0] == 0 ? (uint64_t{1} << links) - 1 : b.parameters[0];
+  if (dispatcher_.hardware().links() == 0 || mask >> links != 0) {
+    return {CommandResult::bad_parameter, "ESTABLISH_PATH refused: link mask " +
+                                              std::to_string(b.parameters[0]) +
+                                              " names links the "
+                                              "array does not have (" +
+                                              std::to_string(dispatcher_.hardware().links()) + ")"};
+  }
+  for (uint32_t i = 0; i < links; ++i) links_.set_enabled(i, (mask >> i) & 1u);
+  path_ = true;
+  return {CommandResult::ok, "path established over link mask " + std::to_string(mask)};
+}
+
+CommandStatus RemotePairService::remove_path(const CommandBlock&) {
+  if (!path_) return {CommandResult::invalid_state, "REMOVE_PATH refused: no path is established"};
+  if (!pairs_.empty()) {
+    return {CommandResult::invalid_state,
+            "REMOVE_PATH refused: " + std::to_string(pairs_.size()) + " pairs use the path"};
+  }
+  path_ = false;
+  return {CommandResult::ok, "path removed"};
+}
+
+CommandStatus RemotePairService::establish_pair(const CommandBlock& b) {
+  Hardware& hw = dispatcher_.hardware();
+  if (!path_) {
+    return {CommandResult::invalid_state, "ESTABLISH_PAIR refused: no path is established"};
+  }
+  const uint64_t tracks = hw.tracks(b.primary_volume);
+  if (tracks == 0) {
+    return {CommandResult::bad_parameter,
+            "ESTABLISH_PAIR refused: no volume " + device(b.primary_volume)};
+  }
+  if (const Pair* p = find(b.primary_volume)) {
+    return {CommandResult::invalid_state, "ESTABLISH_PAIR refused: volume " +
+                                              device(b.primary_volume) + " is " +
+                                              std::string(to_string(p->state))};
+  }
+  auto pair = std::make_unique<Pair>();
+  pair->primary = b.primary_volume;
+  pair->secondary = b.secondary_volume;
+  pair->blocks_per_track = hw.blocks_per_track(b.primary_volume);
+  pair->changed = TrackBitmap(tracks);
+  if (!hw.allocate_control_store("pair change bitmaps", pair->changed.bytes())) {
+    return {CommandResult::no_resources, "ESTABLISH_PAIR refused: no control store for its bitmap"};
+  }
+  const bool no_copy = b.parameters[0] == 1;
+  if (no_copy) {
+    pair->state = PairState::full_duplex;
+  } else {
+    pair->changed.set_range(0, tracks);
+    if (!start_copy(*pair)) {
+      hw.release_control_store("pair change bitmaps", pair->changed.bytes());
+      return {CommandResult::no_resources, "ESTABLISH_PAIR refused: no master TCB free"};
+    }
+  }
+  const std::string state(to_string(pair->state));
+  pairs_[b.primary_volume] = std::move(pair);
+  return {CommandResult::ok,
+          "pair " + device(b.primary_volume) + " -> " + device(b.secondary_volume) + " " + state};
+}
+
+CommandStatus RemotePairService::suspend_pair(const CommandBlock& b) {
+  Pair* p = find(b.primary_volume);
+  if (p == nullptr || p->state == PairState::suspended) {
+    return {CommandResult::invalid_state,
+            "SUSPEND_PAIR refused: volume " + device(b.primary_volume) + " is " +
+                std::string(to_string(p == nullptr ? PairState::simplex : p->state))};
+  }
+  if (p->state == PairState::duplex_pending && p->copy) p->copy->stop();
+  p->state = PairState::suspended;
+  p->reason = SuspendReason::command;
+  return {CommandResult::ok, "pair " + device(p->primary) + " suspended"};
+}
+
+CommandStatus RemotePairService::resume_pair(const CommandBlock& b) {
+  Pair* p = find(b.primary_volume);
+  if (p == nullptr || p->state != PairState::suspended) {
+    return {CommandResult::invalid_state,
+            "RESUME_PAIR refused: volume " + device(b.primary_volume) + " is " +
+                std::string(to_string(p == nullptr ? PairState::simplex : p->state))};
+  }
+  if (p->copy && !p->copy->finished()) {
+    return {CommandResult::invalid_state, "RESUME_PAIR refused: volume " + device(p->primary) +
+                                              " is suspended and its copy is still stopping"};
+  }
+  if (!start_copy(*p)) {
+    return {CommandResult::no_resources, "RESUME_PAIR refused: no master TCB free"};
+  }
+  return {CommandResult::ok, "pair " + device(p->primary) + " duplex pending: " +
+                                 std::to_string(p->changed.count()) + " tracks to copy"};
+}
+
+CommandStatus RemotePairService::terminate_pair(const CommandBlock& b) {
+  auto it = pairs_.find(b.primary_volume);
+  if (it == pairs_.end()) {
+    return {CommandResult::invalid_state,
+            "TERMINATE_PAIR refused: volume " + device(b.primary_volume) + " is simplex"};
+  }
+  Pair& p = *it->second;
+  if (p.copy) p.copy->stop();
+  retire(std::move(p.copy));
+  dispatcher_.hardware().release_control_store("pair change bitmaps", p.changed.bytes());
+  pairs_.erase(it);
+  return {CommandResult::ok, "pair " + device(b.primary_volume) + " terminated: simplex"};
+}
+
+CommandStatus RemotePairService::query_pair(const CommandBlock& b) const {
+  const Pair* p = find(b.primary_volume);
+  if (p == nullptr) return {CommandResult::ok, "volume " + device(b.primary_volume) + " simplex"};
+  std::string m = "volume " + device(p->primary) + " " + std::string(to_string(p->state)) +
+                  " with " + device(p->secondary);
+  if (p->state == PairState::suspended) m += " (" + std::string(to_string(p->reason)) + ")";
+  m += "; " + std::to_string(p->changed.count()) + " tracks out of sync";
+  return {CommandResult::ok, m};
+}
+
+void RemotePairService::host_write(uint16_t device, uint64_t first_block, uint32_t blocks,
+                                   std::function<void()> done) {
+  Pair* p = find(device);
+  if (p == nullptr) {
+    done();
+    return;
+  }
+  if (p->state != PairState::full_duplex) {
+    mark(*p, first_block, blocks);  // sent by the running copy, or by the resync
+    done();
+    return;
+  }
+  MirrorRequest request{device, first_block, blocks, std::move(done)};
+  if (Tcb* tcb = mirrors_.allocate()) {
+    dispatcher_.start(*tcb, mirror(std::move(request)));
+  } else {
+    waiting_mirrors_.push_back(std::move(request));
+  }
+}
+
+// Sends a full-duplex write to the secondary, track by track, before the
+// host gets its status. What cannot be sent is marked, and the pair
+// suspends by link failure. A mirror TCB serves waiting writes before it
+// returns to its pool.
+Task RemotePairService::mirror(MirrorRequest request) {
+  for (;;) {
+    co_await compute{mirror_cycles_};
+    const uint64_t end = request.first_block + request.blocks;
+    uint64_t block = request.first_block;
+    for (Pair* p = find(request.primary);
+         p != nullptr && p->state == PairState::full_duplex && block < end;
+         p = find(request.primary)) {
+      const uint32_t bpt = p->blocks_per_track;
+      const uint64_t track = block / bpt;
+      const auto first = static_cast<uint32_t>(block % bpt);
+      const auto n = static_cast<uint32_t>(std::min<uint64_t>(bpt - first, end - block));
+      bool sent = false;
+      for (uint32_t attempt = 0; attempt < copy_config_.attempts_per_track && !sent; ++attempt) {
+        const int32_t best = links_.most_efficient();
+        if (best < 0) break;
+        const auto link = static_cast<uint32_t>(best);
+        const uint32_t ahead = links_.started(link);
+        send_track sending{dispatcher_,
+                           TrackSend{p->primary, p->secondary, track, link, sequence_++, first, n}};
+        const SendResult r = co_await sending;
+        if (r.ok()) {
+          links_.completed(link, r.bytes, r.response_ps, ahead);
+          sent = true;
+        } else {
+          links_.failed(link);
+          if (r.status == SendStatus::link_down) {
+            report_link_down(links_, dispatcher_.hardware(), link, copy_config_.link_retry_ps);
+          }
+        }
+        if (find(request.primary) != p) break;  // terminated meanwhile
+      }
+      if (!sent) {
+        if (Pair* q = find(request.primary); q != nullptr && q->state == PairState::full_duplex) {
+          q->state = PairState::suspended;
+          q->reason = SuspendReason::link_failure;
+          dispatcher_.hardware().log(LogLevel::warning, "pair " + device(q->primary) +
+                                                            " suspended: no link carries writes");
+        }
+        break;
+      }
+      block += n;
+    }
+    if (Pair* p = find(request.primary); p != nullptr && block < end) {
+      mark(*p, block, static_cast<uint32_t>(end - block));
+    } else if (block >= end) {
+      ++mirrored_writes_;
+    }
+    request.done();
+    if (waiting_mirrors_.empty()) break;
+    request = std::move(waiting_mirrors_.front());
+    waiting_mirrors_.pop_front();
+  }
+}
+
+}  // namespace copysim::fw

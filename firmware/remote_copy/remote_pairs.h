@@ -1,0 +1,100 @@
+// Remote copy pairs (peer-to-peer, synchronous), as storage administrators
+// know them: a path to the secondary array, then pairs of a primary volume
+// and a secondary volume, each simplex, duplex pending (initial copy
+// running), full duplex, or suspended (by command or by a link failure).
+//
+// - Initial copy and resync are seed 000 block transfers over the pair's
+//   change bitmap, with seed 001 writes.
+// - During duplex pending a host write marks its tracks: one already sent
+//   is sent again, one not yet sent is only recorded.
+// - In full duplex a host write completes only after the secondary's status
+//   for it; if no link can carry it, the pair suspends (link failure) and the
+//   write's tracks are marked.
+// - While suspended, writes are marked; resume copies only marked tracks.
+// Every command in every state gets its transition or a status naming the
+// state, and a refused command changes nothing.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string_view>
+
+#include "firmware/command/command_block.h"
+#include "firmware/remote_copy/block_transfer.h"
+#include "firmware/remote_copy/track_bitmap.h"
+
+namespace copysim::fw {
+
+inline constexpr uint16_t kEstablishPath = 0x0201;  // parameters[0]: link mask (0: all links)
+inline constexpr uint16_t kRemovePath = 0x0202;
+inline constexpr uint16_t kEstablishPair = 0x0211;  // parameters[0]: 1 = no copy (known equal)
+inline constexpr uint16_t kSuspendPair = 0x0212;
+inline constexpr uint16_t kResumePair = 0x0213;
+inline constexpr uint16_t kTerminatePair = 0x0214;
+inline constexpr uint16_t kQueryPair = 0x0215;
+
+enum class PairState { simplex, duplex_pending, full_duplex, suspended };
+enum class SuspendReason { none, command, link_failure };
+std::string_view to_string(PairState state);
+std::string_view to_string(SuspendReason reason);
+
+class RemotePairService final : public HostWriteObserver {
+ public:
+  RemotePairService(Dispatcher& dispatcher, TcbPool& masters, TcbPool& movers, LinkSelector& links,
+                    BlockTransferConfig copy, CommandProcessor& commands,
+                    uint32_t mirror_tcbs = 256, uint64_t mirror_cycles = 3000);
+  ~RemotePairService() override;
+
+  void host_write(uint16_t device, uint64_t first_block, uint32_t blocks,
+                  std::function<void()> done) override;
+
+  PairState state(uint16_t primary) const;
+  SuspendReason reason(uint16_t primary) const;
+  uint64_t out_of_sync_tracks(uint16_t primary) const;
+  // The pair's latest initial copy or resync, if any.
+  const BlockTransfer* last_copy(uint16_t primary) const;
+  uint64_t mirrored_writes() const { return mirrored_writes_; }
+  TcbPool& mirror_tcbs() { return mirrors_; }
+
+ private:
+  struct Pair;
+  struct MirrorRequest {
+    uint16_t primary;
+    uint64_t first_block;
+    uint32_t blocks;
+    std::function<void()> done;
+  };
+
+  CommandStatus establish_path(const CommandBlock& b);
+  CommandStatus remove_path(const CommandBlock& b);
+  CommandStatus establish_pair(const CommandBlock& b);
+  CommandStatus suspend_pair(const CommandBlock& b);
+  CommandStatus resume_pair(const CommandBlock& b);
+  CommandStatus terminate_pair(const CommandBlock& b);
+  CommandStatus query_pair(const CommandBlock& b) const;
+
+  Pair* find(uint16_t primary) const;
+  bool start_copy(Pair& pair);
+  void mark(Pair& pair, uint64_t first_block, uint32_t blocks);
+  void retire(std::unique_ptr<BlockTransfer> copy);
+  Task mirror(MirrorRequest first);
+
+  Dispatcher& dispatcher_;
+  TcbPool& masters_;
+  TcbPool& movers_;
+  LinkSelector& links_;
+  BlockTransferConfig copy_config_;
+  uint64_t mirror_cycles_;
+  TcbPool mirrors_;
+  bool path_ = false;
+  std::map<uint16_t, std::unique_ptr<Pair>> pairs_;
+  std::vector<std::unique_ptr<BlockTransfer>> retired_;  // stopped copies winding down
+  std::deque<MirrorRequest> waiting_mirrors_;            // no mirror TCB was free
+  uint32_t sequence_ = 0;
+  uint64_t mirrored_writes_ = 0;
+};
+
+}  // namespace copysim::fw
