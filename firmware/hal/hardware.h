@@ -58,6 +58,10 @@ class Hardware {
                           std::function<void(const SendResult&)> done) = 0;
   virtual void start_timer(uint64_t delay_ps, std::function<void()> done) = 0;
 
+  // Tells the secondary array that `device` is (or no longer is) the
+  // secondary of a pair, so that it refuses host writes to it.
+  virtual void set_secondary_write_protect(uint16_t device, bool on) = 0;
+
   // Tells the processors that a TCB became ready.
   virtual void work_available() = 0;
   virtual void log(LogLevel level, std::string_view message) = 0;

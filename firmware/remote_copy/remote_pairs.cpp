@@ -202,6 +202,7 @@ CommandStatus RemotePairService::establish_pair(const CommandBlock& b) {
     }
   }
   const std::string state(to_string(pair->state));
+  hw.set_secondary_write_protect(b.secondary_volume, true);
   pairs_[b.primary_volume] = std::move(pair);
   return {CommandResult::ok,
           "pair " + device(b.primary_volume) + " -> " + device(b.secondary_volume) + " " + state};
@@ -248,6 +249,7 @@ CommandStatus RemotePairService::terminate_pair(const CommandBlock& b) {
   if (p.copy) p.copy->stop();
   retire(std::move(p.copy));
   dispatcher_.hardware().release_control_store("pair change bitmaps", p.changed.bytes());
+  dispatcher_.hardware().set_secondary_write_protect(p.secondary, false);
   pairs_.erase(it);
   return {CommandResult::ok, "pair " + device(b.primary_volume) + " terminated: simplex"};
 }

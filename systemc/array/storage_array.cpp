@@ -37,6 +37,10 @@ StorageArray::StorageArray(const sc_core::sc_module_name& name, const ArrayConfi
     host_adapters_.push_back(std::make_unique<HostAdapter>(fmt::format("ha{}", i).c_str(),
                                                            config.host_adapters, *cache_,
                                                            *processors_, *shared_memory_, lookup));
+    host_adapters_.back()->write_protection = [this](uint16_t device) -> const std::string* {
+      auto it = write_protected_.find(device);
+      return it == write_protected_.end() ? nullptr : &it->second;
+    };
     host_adapters_.back()->on_io = [this](uint16_t device, bool is_write, uint64_t bytes,
                                           const IoStatus& s) {
       VolumeStats& v = volume_stats_[device];
@@ -127,6 +131,14 @@ std::vector<uint8_t> StorageArray::command(uint32_t port, std::span<const uint8_
 void StorageArray::set_command_sink(
     std::function<std::vector<uint8_t>(std::span<const uint8_t>)> sink) {
   for (auto& ha : host_adapters_) ha->on_command = sink;
+}
+
+void StorageArray::set_write_protected(uint16_t device, bool on, std::string reason) {
+  if (on) {
+    write_protected_[device] = std::move(reason);
+  } else {
+    write_protected_.erase(device);
+  }
 }
 
 void StorageArray::set_write_observer(

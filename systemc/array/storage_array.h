@@ -58,6 +58,9 @@ class StorageArray : public sc_core::sc_module {
   void set_write_observer(
       std::function<void(uint16_t, uint64_t, uint32_t, std::function<void()>)> observer);
 
+  // Host writes to `device` are refused (`reason` says why), or allowed again.
+  void set_write_protected(uint16_t device, bool on, std::string reason = {});
+
   uint32_t host_ports() const;
   const Volume* volume(uint16_t device) const;
   const std::vector<uint16_t>& devices() const { return devices_; }
@@ -89,6 +92,7 @@ class StorageArray : public sc_core::sc_module {
   std::unordered_map<uint16_t, Volume> volumes_;
   std::vector<uint16_t> devices_;
   std::unordered_map<uint16_t, VolumeStats> volume_stats_;
+  std::unordered_map<uint16_t, std::string> write_protected_;
 };
 
 }  // namespace copysim::sc

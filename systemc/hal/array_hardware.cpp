@@ -179,6 +179,10 @@ void ArrayHardware::fire_timers() {
   }
 }
 
+void ArrayHardware::set_secondary_write_protect(uint16_t device, bool on) {
+  if (secondary_write_protect) secondary_write_protect(device, on);
+}
+
 void ArrayHardware::log(fw::LogLevel level, std::string_view message) {
   static constexpr LogLevel kLevels[] = {LogLevel::debug, LogLevel::info, LogLevel::warning,
                                          LogLevel::error};

@@ -42,6 +42,10 @@ class ArrayHardware : public sc_core::sc_module, public fw::Hardware {
                   std::function<void(const fw::SendResult&)> done) override;
   void start_timer(uint64_t delay_ps, std::function<void()> done) override;
   void work_available() override { work_.notify(sc_core::SC_ZERO_TIME); }
+  void set_secondary_write_protect(uint16_t device, bool on) override;
+  // The secondary array's side of set_secondary_write_protect (the topology
+  // connects it; it stands for the notice the primary sends over the link).
+  std::function<void(uint16_t, bool)> secondary_write_protect;
   void log(fw::LogLevel level, std::string_view message) override;
 
   uint64_t tracks_sent() const { return tracks_sent_; }

@@ -24,6 +24,8 @@ std::string_view to_string(IoResult result) {
       return "out of range";
     case IoResult::bad_buffer:
       return "bad buffer";
+    case IoResult::write_protected:
+      return "write protected";
   }
   return "unknown";
 }
@@ -182,6 +184,11 @@ IoStatus HostAdapter::write(uint32_t port_index, uint16_t device, uint64_t block
   const Volume* volume = nullptr;
   IoStatus status = check_request(port_index, device, block, count, data.size(), volume);
   if (!status.ok()) return status;
+  if (const std::string* why = write_protection ? write_protection(device) : nullptr) {
+    status.result = IoResult::write_protected;
+    status.message = fmt::format("device {:#06x} refuses host writes: {}", device, *why);
+    return status;
+  }
   HostPort& port = ports_[port_index];
   send(port.inbound, kFcpCmndPayload);
   processors_.execute(config_.command_cycles);

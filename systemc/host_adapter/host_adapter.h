@@ -33,7 +33,7 @@ struct HostAdapterConfig {
   uint64_t command_cycles = 10000;  // processor cycles per host command
 };
 
-enum class IoResult { ok, data_check, no_such_volume, out_of_range, bad_buffer };
+enum class IoResult { ok, data_check, no_such_volume, out_of_range, bad_buffer, write_protected };
 std::string_view to_string(IoResult result);
 
 struct IoStatus {
@@ -80,6 +80,9 @@ class HostAdapter : public sc_core::sc_module {
   // the host only after `done` (synchronous remote copy holds it there).
   std::function<void(uint16_t device, uint64_t block, uint32_t count, std::function<void()> done)>
       on_write_cached;
+
+  // Devices that refuse host writes, with the reason given to the host.
+  std::function<const std::string*(uint16_t device)> write_protection;
 
   IoObserver on_io;
   const HostAdapterConfig& config() const { return config_; }

@@ -63,6 +63,14 @@ class FakeHardware final : public fw::Hardware {
     at(now_ + delay_ps, std::move(done));
   }
   void work_available() override {}
+  std::set<uint16_t> protected_secondaries;
+  void set_secondary_write_protect(uint16_t device, bool on) override {
+    if (on) {
+      protected_secondaries.insert(device);
+    } else {
+      protected_secondaries.erase(device);
+    }
+  }
   void log(fw::LogLevel, std::string_view message) override { logs.emplace_back(message); }
 
   uint64_t used() const { return used_; }

@@ -65,6 +65,9 @@ struct Topology {
     return adapter;
   }
   Topology() {
+    hw.secondary_write_protect = [this](uint16_t device, bool on) {
+      secondary.set_write_protected(device, on, "it is the secondary of a remote copy pair");
+    };
     hw.run_firmware(controller.dispatcher());
     hw.observe_host_writes(controller.pairs());
   }
@@ -118,7 +121,7 @@ void write_randomly(Topology& t, uint64_t seed, const bool& stop, uint64_t& writ
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(initial_copy_under_host_writes_leaves_the_secondary_equal) {
-  for (uint64_t seed : {1, 2, 3}) {
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
     const json r = in_topology([seed](Topology& t) {
       t.command(fw::kEstablishPath);
       const fw::CommandStatus s = t.command(fw::kEstablishPair);
@@ -295,4 +298,30 @@ BOOST_AUTO_TEST_CASE(every_pair_command_in_every_state) {
     BOOST_TEST(r[i][0] == expected[i].first, "command " << i << ": " << r[i]);
     BOOST_TEST(r[i][1] == expected[i].second, "command " << i << ": " << r[i]);
   }
+}
+
+BOOST_AUTO_TEST_CASE(host_writes_to_a_secondary_volume_are_refused_while_it_is_in_a_pair) {
+  const json r = in_topology([](Topology& t) {
+    std::vector<uint8_t> data(8 * 512, 0x42);
+    json out = json::array();
+    auto write_secondary = [&] {
+      const IoStatus s = t.secondary.write(0, 0x0200, 64, 8, data);
+      out.push_back({std::string(to_string(s.result)), s.message});
+    };
+    write_secondary();  // simplex: allowed
+    t.command(fw::kEstablishPath);
+    t.command(fw::kEstablishPair, 1);
+    write_secondary();
+    t.command(fw::kSuspendPair);
+    write_secondary();  // still the pair's secondary while suspended
+    t.command(fw::kTerminatePair);
+    write_secondary();
+    return out;
+  });
+  BOOST_TEST(r[0][0] == "ok");
+  BOOST_TEST(r[1][0] == "write protected");
+  BOOST_TEST(r[1][1] ==
+             "device 0x0200 refuses host writes: it is the secondary of a remote copy pair");
+  BOOST_TEST(r[2][0] == "write protected");
+  BOOST_TEST(r[3][0] == "ok");
 }
