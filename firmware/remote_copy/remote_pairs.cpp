@@ -130,8 +130,7 @@ bool RemotePairService::start_copy(Pair& pair) {
           p->state = PairState::full_duplex;
           p->reason = SuspendReason::none;
         } else if (o == TransferOutcome::failed) {
-          p->state = PairState::suspended;
-          p->reason = SuspendReason::link_failure;
+          suspend_for_link_failure(*p);
         }
       });
   if (!started) return false;
@@ -264,6 +263,29 @@ CommandStatus RemotePairService::query_pair(const CommandBlock& b) const {
   return {CommandResult::ok, m};
 }
 
+void RemotePairService::suspend_for_link_failure(Pair& pair) {
+  pair.state = PairState::suspended;
+  pair.reason = SuspendReason::link_failure;
+  dispatcher_.hardware().log(LogLevel::warning,
+                             "pair " + device(pair.primary) + " suspended: no link carries it");
+  const uint16_t primary = pair.primary;
+  dispatcher_.hardware().start_timer(copy_config_.link_retry_ps + 1,
+                                     [this, primary] { resume_after_link_failure(primary); });
+}
+
+void RemotePairService::resume_after_link_failure(uint16_t primary) {
+  Pair* p = find(primary);
+  if (p == nullptr || p->state != PairState::suspended ||
+      p->reason != SuspendReason::link_failure) {
+    return;  // resumed, suspended by command, or terminated meanwhile
+  }
+  if ((p->copy && !p->copy->finished()) || !start_copy(*p)) {
+    // Still winding down, or no master TCB: try again later.
+    dispatcher_.hardware().start_timer(copy_config_.link_retry_ps,
+                                       [this, primary] { resume_after_link_failure(primary); });
+  }
+}
+
 void RemotePairService::host_write(uint16_t device, uint64_t first_block, uint32_t blocks,
                                    std::function<void()> done) {
   Pair* p = find(device);
@@ -322,10 +344,7 @@ Task RemotePairService::mirror(MirrorRequest request) {
       }
       if (!sent) {
         if (Pair* q = find(request.primary); q != nullptr && q->state == PairState::full_duplex) {
-          q->state = PairState::suspended;
-          q->reason = SuspendReason::link_failure;
-          dispatcher_.hardware().log(LogLevel::warning, "pair " + device(q->primary) +
-                                                            " suspended: no link carries writes");
+          suspend_for_link_failure(*q);
         }
         break;
       }

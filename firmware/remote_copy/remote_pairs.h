@@ -81,6 +81,10 @@ class RemotePairService final : public HostWriteObserver {
   void mark(Pair& pair, uint64_t first_block, uint32_t blocks);
   void retire(std::unique_ptr<BlockTransfer> copy);
   Task mirror(MirrorRequest first);
+  // A pair suspended by a link failure resumes by itself: after the link
+  // retry time its resync is started, and started again after each failure.
+  void suspend_for_link_failure(Pair& pair);
+  void resume_after_link_failure(uint16_t primary);
 
   Dispatcher& dispatcher_;
   TcbPool& masters_;
