@@ -26,6 +26,8 @@ std::string hex(uint64_t v) {
 
 }  // namespace
 
+std::string device_name(uint16_t device) { return hex(device); }
+
 std::string_view to_string(CommandResult result) {
   switch (result) {
     case CommandResult::ok:

@@ -33,6 +33,8 @@ enum class CommandResult : uint16_t {
   malformed = 5,     // the bytes are not a command block
 };
 std::string_view to_string(CommandResult result);
+// "0x0100": how statuses and logs name a device.
+std::string device_name(uint16_t device);
 
 struct CommandStatus {
   CommandResult result = CommandResult::ok;

@@ -1,19 +1,8 @@
 #include "firmware/remote_copy/remote_pairs.h"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace copysim::fw {
-namespace {
-
-std::string device(uint16_t d) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "0x%04x", d);
-  return buf;
-}
-
-}  // namespace
-
 std::string_view to_string(PairState state) {
   switch (state) {
     case PairState::simplex:
@@ -175,11 +164,11 @@ CommandStatus RemotePairService::establish_pair(const CommandBlock& b) {
   const uint64_t tracks = hw.tracks(b.primary_volume);
   if (tracks == 0) {
     return {CommandResult::bad_parameter,
-            "ESTABLISH_PAIR refused: no volume " + device(b.primary_volume)};
+            "ESTABLISH_PAIR refused: no volume " + device_name(b.primary_volume)};
   }
   if (const Pair* p = find(b.primary_volume)) {
     return {CommandResult::invalid_state, "ESTABLISH_PAIR refused: volume " +
-                                              device(b.primary_volume) + " is " +
+                                              device_name(b.primary_volume) + " is " +
                                               std::string(to_string(p->state))};
   }
   auto pair = std::make_unique<Pair>();
@@ -203,38 +192,38 @@ CommandStatus RemotePairService::establish_pair(const CommandBlock& b) {
   const std::string state(to_string(pair->state));
   hw.set_secondary_write_protect(b.secondary_volume, true);
   pairs_[b.primary_volume] = std::move(pair);
-  return {CommandResult::ok,
-          "pair " + device(b.primary_volume) + " -> " + device(b.secondary_volume) + " " + state};
+  return {CommandResult::ok, "pair " + device_name(b.primary_volume) + " -> " +
+                                 device_name(b.secondary_volume) + " " + state};
 }
 
 CommandStatus RemotePairService::suspend_pair(const CommandBlock& b) {
   Pair* p = find(b.primary_volume);
   if (p == nullptr || p->state == PairState::suspended) {
     return {CommandResult::invalid_state,
-            "SUSPEND_PAIR refused: volume " + device(b.primary_volume) + " is " +
+            "SUSPEND_PAIR refused: volume " + device_name(b.primary_volume) + " is " +
                 std::string(to_string(p == nullptr ? PairState::simplex : p->state))};
   }
   if (p->state == PairState::duplex_pending && p->copy) p->copy->stop();
   p->state = PairState::suspended;
   p->reason = SuspendReason::command;
-  return {CommandResult::ok, "pair " + device(p->primary) + " suspended"};
+  return {CommandResult::ok, "pair " + device_name(p->primary) + " suspended"};
 }
 
 CommandStatus RemotePairService::resume_pair(const CommandBlock& b) {
   Pair* p = find(b.primary_volume);
   if (p == nullptr || p->state != PairState::suspended) {
     return {CommandResult::invalid_state,
-            "RESUME_PAIR refused: volume " + device(b.primary_volume) + " is " +
+            "RESUME_PAIR refused: volume " + device_name(b.primary_volume) + " is " +
                 std::string(to_string(p == nullptr ? PairState::simplex : p->state))};
   }
   if (p->copy && !p->copy->finished()) {
-    return {CommandResult::invalid_state, "RESUME_PAIR refused: volume " + device(p->primary) +
+    return {CommandResult::invalid_state, "RESUME_PAIR refused: volume " + device_name(p->primary) +
                                               " is suspended and its copy is still stopping"};
   }
   if (!start_copy(*p)) {
     return {CommandResult::no_resources, "RESUME_PAIR refused: no master TCB free"};
   }
-  return {CommandResult::ok, "pair " + device(p->primary) + " duplex pending: " +
+  return {CommandResult::ok, "pair " + device_name(p->primary) + " duplex pending: " +
                                  std::to_string(p->changed.count()) + " tracks to copy"};
 }
 
@@ -242,7 +231,7 @@ CommandStatus RemotePairService::terminate_pair(const CommandBlock& b) {
   auto it = pairs_.find(b.primary_volume);
   if (it == pairs_.end()) {
     return {CommandResult::invalid_state,
-            "TERMINATE_PAIR refused: volume " + device(b.primary_volume) + " is simplex"};
+            "TERMINATE_PAIR refused: volume " + device_name(b.primary_volume) + " is simplex"};
   }
   Pair& p = *it->second;
   if (p.copy) p.copy->stop();
@@ -250,14 +239,15 @@ CommandStatus RemotePairService::terminate_pair(const CommandBlock& b) {
   dispatcher_.hardware().release_control_store("pair change bitmaps", p.changed.bytes());
   dispatcher_.hardware().set_secondary_write_protect(p.secondary, false);
   pairs_.erase(it);
-  return {CommandResult::ok, "pair " + device(b.primary_volume) + " terminated: simplex"};
+  return {CommandResult::ok, "pair " + device_name(b.primary_volume) + " terminated: simplex"};
 }
 
 CommandStatus RemotePairService::query_pair(const CommandBlock& b) const {
   const Pair* p = find(b.primary_volume);
-  if (p == nullptr) return {CommandResult::ok, "volume " + device(b.primary_volume) + " simplex"};
-  std::string m = "volume " + device(p->primary) + " " + std::string(to_string(p->state)) +
-                  " with " + device(p->secondary);
+  if (p == nullptr)
+    return {CommandResult::ok, "volume " + device_name(b.primary_volume) + " simplex"};
+  std::string m = "volume " + device_name(p->primary) + " " + std::string(to_string(p->state)) +
+                  " with " + device_name(p->secondary);
   if (p->state == PairState::suspended) m += " (" + std::string(to_string(p->reason)) + ")";
   m += "; " + std::to_string(p->changed.count()) + " tracks out of sync";
   return {CommandResult::ok, m};
@@ -266,8 +256,8 @@ CommandStatus RemotePairService::query_pair(const CommandBlock& b) const {
 void RemotePairService::suspend_for_link_failure(Pair& pair) {
   pair.state = PairState::suspended;
   pair.reason = SuspendReason::link_failure;
-  dispatcher_.hardware().log(LogLevel::warning,
-                             "pair " + device(pair.primary) + " suspended: no link carries it");
+  dispatcher_.hardware().log(
+      LogLevel::warning, "pair " + device_name(pair.primary) + " suspended: no link carries it");
   const uint16_t primary = pair.primary;
   dispatcher_.hardware().start_timer(copy_config_.link_retry_ps + 1,
                                      [this, primary] { resume_after_link_failure(primary); });

@@ -1,18 +1,6 @@
 #include "firmware/remote_copy/transfer_service.h"
 
-#include <cstdio>
-
 namespace copysim::fw {
-namespace {
-
-std::string device(uint16_t d) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "0x%04x", d);
-  return buf;
-}
-
-}  // namespace
-
 std::string_view to_string(TransferState state) {
   switch (state) {
     case TransferState::idle:
@@ -64,7 +52,7 @@ CommandStatus TransferService::transfer_block(const CommandBlock& b) {
   const uint64_t volume_tracks = hw.tracks(b.primary_volume);
   if (volume_tracks == 0) {
     return {CommandResult::bad_parameter,
-            "TRANSFER_BLOCK refused: no volume " + device(b.primary_volume)};
+            "TRANSFER_BLOCK refused: no volume " + device_name(b.primary_volume)};
   }
   if (hw.links() == 0) {
     return {CommandResult::no_resources, "TRANSFER_BLOCK refused: no link to a secondary"};
@@ -72,7 +60,7 @@ CommandStatus TransferService::transfer_block(const CommandBlock& b) {
   const TransferState now = state(b.primary_volume);
   if (now == TransferState::transferring) {
     return {CommandResult::invalid_state, "TRANSFER_BLOCK refused: volume " +
-                                              device(b.primary_volume) + " is " +
+                                              device_name(b.primary_volume) + " is " +
                                               std::string(to_string(now))};
   }
   const uint64_t first = b.parameters[0];
@@ -81,8 +69,8 @@ CommandStatus TransferService::transfer_block(const CommandBlock& b) {
   if (first >= volume_tracks || tracks > volume_tracks - first) {
     return {CommandResult::bad_parameter,
             "TRANSFER_BLOCK refused: tracks " + std::to_string(first) + ".." +
-                std::to_string(first + tracks) + " outside volume " + device(b.primary_volume) +
-                " of " + std::to_string(volume_tracks) + " tracks"};
+                std::to_string(first + tracks) + " outside volume " +
+                device_name(b.primary_volume) + " of " + std::to_string(volume_tracks) + " tracks"};
   }
   auto transfer = std::make_unique<BlockTransfer>(dispatcher_, masters_, movers_, links_, config_);
   if (!transfer->start({b.primary_volume, b.secondary_volume, first, tracks})) {
@@ -91,13 +79,14 @@ CommandStatus TransferService::transfer_block(const CommandBlock& b) {
   }
   transfers_[b.primary_volume] = std::move(transfer);
   return {CommandResult::ok, "transferring " + std::to_string(tracks) + " tracks of volume " +
-                                 device(b.primary_volume) + " to " + device(b.secondary_volume)};
+                                 device_name(b.primary_volume) + " to " +
+                                 device_name(b.secondary_volume)};
 }
 
 CommandStatus TransferService::query(const CommandBlock& b) const {
   const BlockTransfer* t = transfer(b.primary_volume);
-  std::string message =
-      "volume " + device(b.primary_volume) + " " + std::string(to_string(state(b.primary_volume)));
+  std::string message = "volume " + device_name(b.primary_volume) + " " +
+                        std::string(to_string(state(b.primary_volume)));
   if (t != nullptr) {
     message += ": " + std::to_string(t->stats().tracks_done) + " of " +
                std::to_string(t->request().tracks) + " tracks" +
