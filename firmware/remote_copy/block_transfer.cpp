@@ -32,6 +32,7 @@ bool BlockTransfer::start(const BlockTransferRequest& request,
     own_bitmap_.set_range(request.first_track, request.tracks);
     bitmap_ = &own_bitmap_;
   }
+  busy_ = request.busy != nullptr ? request.busy : &own_busy_;
   done_ = std::move(done);
   dispatcher_.start(*tcb, master());
   return true;
@@ -92,14 +93,14 @@ std::optional<uint64_t> BlockTransfer::next_track(uint64_t cursor) const {
   uint64_t from = cursor;
   for (uint64_t looked = 0; looked < bitmap_->count(); ++looked) {
     const std::optional<uint64_t> t = bitmap_->next_set(from);
-    if (!t || !sending_.count(*t)) return t;
+    if (!t || !busy_->count(*t)) return t;
     from = *t + 1;
   }
   return std::nullopt;
 }
 
 void BlockTransfer::track_done(uint64_t group, uint64_t track, const SendResult& r) {
-  sending_.erase(track);
+  busy_->erase(track);
   if (r.ok()) {
     ++stats_.tracks_done;
     stats_.bytes += r.bytes;
@@ -139,7 +140,7 @@ Task BlockTransfer::master() {
     }
     const uint64_t track = *next;
     bitmap_->clear(track);
-    sending_.insert(track);
+    busy_->insert(track);
     cursor = track + 1;
     co_await compute{config_.master_cycles_per_track};
     if (group_left == 0) {
@@ -150,6 +151,8 @@ Task BlockTransfer::master() {
       }
       const int32_t best = links_.most_efficient();
       if (best < 0) {
+        bitmap_->set(track);  // handed out but never sent: it stays to be copied
+        busy_->erase(track);
         fail("no link is up");
         break;
       }

@@ -45,6 +45,10 @@ struct BlockTransferRequest {
   // handed out and set again if its send fails, and bits set while the
   // transfer runs are sent too. It must outlive the transfer.
   TrackBitmap* bitmap = nullptr;
+  // If given, the tracks being sent to the secondary by anyone (this copy
+  // and others, e.g. synchronous writes): a busy track is not sent until it
+  // is free, so an older copy of it cannot arrive after a newer one.
+  std::unordered_set<uint64_t>* busy = nullptr;
 };
 
 enum class TransferMode { piped, serial };
@@ -77,6 +81,8 @@ class BlockTransfer {
   bool finished() const { return finished_; }
   // Hands out no more tracks; those in flight finish. Outcome `stopped`.
   void stop();
+  // Someone else freed a busy track or marked one: look again.
+  void wake() { progress_.notify_all(); }
   const std::string& failure() const { return failure_; }
   TransferMode mode() const { return mode_; }
   const BlockTransferStats& stats() const { return stats_; }
@@ -113,9 +119,8 @@ class BlockTransfer {
   uint64_t current_group_ = 0;
   std::vector<uint32_t> group_outstanding_;  // tracks not yet done, by group
   TrackBitmap own_bitmap_;                   // the range, when no bitmap is given
-  // Tracks being sent: a track marked again meanwhile waits for its send to
-  // end, so that an older copy of it can never arrive after a newer one.
-  std::unordered_set<uint64_t> sending_;
+  std::unordered_set<uint64_t> own_busy_;
+  std::unordered_set<uint64_t>* busy_ = nullptr;
   TrackBitmap* bitmap_ = nullptr;
   uint32_t sequence_ = 0;
   Event progress_;

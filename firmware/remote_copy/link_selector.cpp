@@ -60,7 +60,10 @@ void LinkSelector::set_up(uint32_t link, bool up) { links_.at(link).up = up; }
 
 void report_link_down(LinkSelector& links, Hardware& hardware, uint32_t link, uint64_t retry_ps) {
   links.set_up(link, false);
-  hardware.start_timer(retry_ps, [&links, link] { links.set_up(link, true); });
+  const uint64_t report = ++links.record(link).down_reports;
+  hardware.start_timer(retry_ps, [&links, link, report] {
+    if (links.record(link).down_reports == report) links.set_up(link, true);
+  });
 }
 
 }  // namespace copysim::fw

@@ -28,6 +28,7 @@ struct LinkRecord {
   bool measured = false;
   bool up = true;
   bool enabled = true;
+  uint64_t down_reports = 0;     // a retry timer acts only if no later report came
   double time_per_track_ps = 0;  // smoothed response / tracks in flight at start
   double bytes_per_track = 0;
   uint32_t in_flight = 0;
@@ -52,6 +53,7 @@ class LinkSelector {
   void set_up(uint32_t link, bool up);
   // A link outside the established path is never chosen.
   void set_enabled(uint32_t link, bool enabled) { links_.at(link).enabled = enabled; }
+  LinkRecord& record(uint32_t link) { return links_.at(link); }
   void group_started(uint32_t link) { ++links_.at(link).groups; }
 
   uint32_t links() const { return static_cast<uint32_t>(links_.size()); }

@@ -37,6 +37,12 @@ struct RemotePairService::Pair {
   SuspendReason reason = SuspendReason::none;
   TrackBitmap changed;
   std::unique_ptr<BlockTransfer> copy;
+  // Tracks being sent to the secondary, by the copy or by mirrors: a track
+  // is sent by one at a time, so the last to arrive carries the newest data.
+  std::unordered_set<uint64_t> busy;
+  std::unique_ptr<Event> freed;  // a busy track became free
+  bool resume_scheduled = false;
+  bool released = false;  // control store and protection given back
 };
 
 RemotePairService::RemotePairService(Dispatcher& dispatcher, TcbPool& masters, TcbPool& movers,
@@ -66,6 +72,9 @@ RemotePairService::~RemotePairService() {
   for (auto& [primary, pair] : pairs_) {
     dispatcher_.hardware().release_control_store("pair change bitmaps", pair->changed.bytes());
   }
+  for (auto& pair : terminating_) {
+    if (!pair->released) release(*pair);
+  }
 }
 
 RemotePairService::Pair* RemotePairService::find(uint16_t primary) const {
@@ -94,8 +103,13 @@ const BlockTransfer* RemotePairService::last_copy(uint16_t primary) const {
 }
 
 void RemotePairService::retire(std::unique_ptr<BlockTransfer> copy) {
-  std::erase_if(retired_, [](const auto& t) { return t->finished(); });
+  collect();
   if (copy && !copy->finished()) retired_.push_back(std::move(copy));
+}
+
+void RemotePairService::collect() {
+  std::erase_if(retired_, [](const auto& t) { return t->finished(); });
+  std::erase_if(terminating_, [](const auto& p) { return p->copy->finished(); });
 }
 
 void RemotePairService::mark(Pair& pair, uint64_t first_block, uint32_t blocks) {
@@ -109,19 +123,8 @@ void RemotePairService::mark(Pair& pair, uint64_t first_block, uint32_t blocks) 
 bool RemotePairService::start_copy(Pair& pair) {
   auto copy = std::make_unique<BlockTransfer>(dispatcher_, masters_, movers_, links_, copy_config_);
   const BlockTransfer* self = copy.get();
-  const uint16_t primary = pair.primary;
-  const bool started = copy->start(
-      {pair.primary, pair.secondary, 0, 0, &pair.changed},
-      [this, self, primary](TransferOutcome o) {
-        Pair* p = find(primary);
-        if (p == nullptr || p->copy.get() != self || p->state != PairState::duplex_pending) return;
-        if (o == TransferOutcome::complete) {
-          p->state = PairState::full_duplex;
-          p->reason = SuspendReason::none;
-        } else if (o == TransferOutcome::failed) {
-          suspend_for_link_failure(*p);
-        }
-      });
+  const bool started = copy->start({pair.primary, pair.secondary, 0, 0, &pair.changed, &pair.busy},
+                                   [this, self](TransferOutcome o) { copy_finished(self, o); });
   if (!started) return false;
   retire(std::move(pair.copy));
   pair.copy = std::move(copy);
@@ -130,7 +133,46 @@ bool RemotePairService::start_copy(Pair& pair) {
   return true;
 }
 
+void RemotePairService::copy_finished(const BlockTransfer* copy, TransferOutcome o) {
+  // A terminated pair lived on for its copy: now its resources can go.
+  // (The pair and its copy are deleted later, by collect(): this runs
+  // inside the copy's own master.)
+  for (auto& p : terminating_) {
+    if (p->copy.get() == copy) {
+      release(*p);
+      return;
+    }
+  }
+  for (auto& [primary, p] : pairs_) {
+    if (p->copy.get() != copy || p->state != PairState::duplex_pending) continue;
+    if (o == TransferOutcome::complete) {
+      p->state = PairState::full_duplex;
+      p->reason = SuspendReason::none;
+    } else if (o == TransferOutcome::failed) {
+      suspend_for_link_failure(*p);
+    }
+    return;
+  }
+}
+
+void RemotePairService::release(Pair& pair) {
+  pair.released = true;
+  dispatcher_.hardware().release_control_store("pair change bitmaps", pair.changed.bytes());
+  dispatcher_.hardware().set_secondary_write_protect(pair.secondary, false);
+}
+
+bool RemotePairService::secondary_in_use(uint16_t secondary) const {
+  for (const auto& [primary, p] : pairs_) {
+    if (p->secondary == secondary) return true;
+  }
+  for (const auto& p : terminating_) {
+    if (p->secondary == secondary) return true;
+  }
+  return false;
+}
+
 CommandStatus RemotePairService::establish_path(const CommandBlock& b) {
+  collect();
   if (path_) return {CommandResult::invalid_state, "ESTABLISH_PATH refused: a path is established"};
   const uint32_t links = links_.links();
   const uint64_t mask = b.parameters[0] == 0 ? (uint64_t{1} << links) - 1 : b.parameters[0];
@@ -147,6 +189,7 @@ CommandStatus RemotePairService::establish_path(const CommandBlock& b) {
 }
 
 CommandStatus RemotePairService::remove_path(const CommandBlock&) {
+  collect();
   if (!path_) return {CommandResult::invalid_state, "REMOVE_PATH refused: no path is established"};
   if (!pairs_.empty()) {
     return {CommandResult::invalid_state,
@@ -157,6 +200,7 @@ CommandStatus RemotePairService::remove_path(const CommandBlock&) {
 }
 
 CommandStatus RemotePairService::establish_pair(const CommandBlock& b) {
+  collect();
   Hardware& hw = dispatcher_.hardware();
   if (!path_) {
     return {CommandResult::invalid_state, "ESTABLISH_PAIR refused: no path is established"};
@@ -171,7 +215,13 @@ CommandStatus RemotePairService::establish_pair(const CommandBlock& b) {
                                               device_name(b.primary_volume) + " is " +
                                               std::string(to_string(p->state))};
   }
+  if (secondary_in_use(b.secondary_volume)) {
+    return {CommandResult::invalid_state, "ESTABLISH_PAIR refused: volume " +
+                                              device_name(b.secondary_volume) +
+                                              " is the secondary of another pair"};
+  }
   auto pair = std::make_unique<Pair>();
+  pair->freed = std::make_unique<Event>(dispatcher_);
   pair->primary = b.primary_volume;
   pair->secondary = b.secondary_volume;
   pair->blocks_per_track = hw.blocks_per_track(b.primary_volume);
@@ -228,17 +278,22 @@ CommandStatus RemotePairService::resume_pair(const CommandBlock& b) {
 }
 
 CommandStatus RemotePairService::terminate_pair(const CommandBlock& b) {
+  collect();
   auto it = pairs_.find(b.primary_volume);
   if (it == pairs_.end()) {
     return {CommandResult::invalid_state,
             "TERMINATE_PAIR refused: volume " + device_name(b.primary_volume) + " is simplex"};
   }
-  Pair& p = *it->second;
-  if (p.copy) p.copy->stop();
-  retire(std::move(p.copy));
-  dispatcher_.hardware().release_control_store("pair change bitmaps", p.changed.bytes());
-  dispatcher_.hardware().set_secondary_write_protect(p.secondary, false);
+  std::unique_ptr<Pair> p = std::move(it->second);
   pairs_.erase(it);
+  if (p->copy && !p->copy->finished()) {
+    // Its copy still has sends in flight that use the bitmap: the pair lives
+    // on, out of sight, until the copy has ended.
+    p->copy->stop();
+    terminating_.push_back(std::move(p));
+  } else {
+    release(*p);
+  }
   return {CommandResult::ok, "pair " + device_name(b.primary_volume) + " terminated: simplex"};
 }
 
@@ -258,6 +313,8 @@ void RemotePairService::suspend_for_link_failure(Pair& pair) {
   pair.reason = SuspendReason::link_failure;
   dispatcher_.hardware().log(
       LogLevel::warning, "pair " + device_name(pair.primary) + " suspended: no link carries it");
+  if (pair.resume_scheduled) return;
+  pair.resume_scheduled = true;
   const uint16_t primary = pair.primary;
   dispatcher_.hardware().start_timer(copy_config_.link_retry_ps + 1,
                                      [this, primary] { resume_after_link_failure(primary); });
@@ -265,11 +322,13 @@ void RemotePairService::suspend_for_link_failure(Pair& pair) {
 
 void RemotePairService::resume_after_link_failure(uint16_t primary) {
   Pair* p = find(primary);
-  if (p == nullptr || p->state != PairState::suspended ||
-      p->reason != SuspendReason::link_failure) {
-    return;  // resumed, suspended by command, or terminated meanwhile
+  if (p == nullptr) return;  // terminated meanwhile
+  p->resume_scheduled = false;
+  if (p->state != PairState::suspended || p->reason != SuspendReason::link_failure) {
+    return;  // resumed, or suspended by command, meanwhile
   }
   if ((p->copy && !p->copy->finished()) || !start_copy(*p)) {
+    p->resume_scheduled = true;
     // Still winding down, or no master TCB: try again later.
     dispatcher_.hardware().start_timer(copy_config_.link_retry_ps,
                                        [this, primary] { resume_after_link_failure(primary); });
@@ -312,6 +371,13 @@ Task RemotePairService::mirror(MirrorRequest request) {
       const uint64_t track = block / bpt;
       const auto first = static_cast<uint32_t>(block % bpt);
       const auto n = static_cast<uint32_t>(std::min<uint64_t>(bpt - first, end - block));
+      // One sender per track at a time (the copy or another mirror may hold it).
+      while (p != nullptr && p->busy.count(track)) {
+        co_await p->freed->wait();
+        p = find(request.primary);
+      }
+      if (p == nullptr || p->state != PairState::full_duplex) continue;
+      p->busy.insert(track);
       bool sent = false;
       for (uint32_t attempt = 0; attempt < copy_config_.attempts_per_track && !sent; ++attempt) {
         const int32_t best = links_.most_efficient();
@@ -331,6 +397,11 @@ Task RemotePairService::mirror(MirrorRequest request) {
           }
         }
         if (find(request.primary) != p) break;  // terminated meanwhile
+      }
+      if (Pair* q = find(request.primary); q == p) {
+        p->busy.erase(track);
+        p->freed->notify_all();
+        if (p->copy) p->copy->wake();
       }
       if (!sent) {
         if (Pair* q = find(request.primary); q != nullptr && q->state == PairState::full_duplex) {

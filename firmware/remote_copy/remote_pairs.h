@@ -80,6 +80,11 @@ class RemotePairService final : public HostWriteObserver {
   bool start_copy(Pair& pair);
   void mark(Pair& pair, uint64_t first_block, uint32_t blocks);
   void retire(std::unique_ptr<BlockTransfer> copy);
+  // Deletes stopped copies and terminated pairs whose copies have ended.
+  void collect();
+  void copy_finished(const BlockTransfer* copy, TransferOutcome outcome);
+  void release(Pair& pair);  // control store and the secondary's protection
+  bool secondary_in_use(uint16_t secondary) const;
   Task mirror(MirrorRequest first);
   // A pair suspended by a link failure resumes by itself: after the link
   // retry time its resync is started, and started again after each failure.
@@ -96,6 +101,7 @@ class RemotePairService final : public HostWriteObserver {
   bool path_ = false;
   std::map<uint16_t, std::unique_ptr<Pair>> pairs_;
   std::vector<std::unique_ptr<BlockTransfer>> retired_;  // stopped copies winding down
+  std::vector<std::unique_ptr<Pair>> terminating_;       // terminated, copy still ending
   std::deque<MirrorRequest> waiting_mirrors_;            // no mirror TCB was free
   uint32_t sequence_ = 0;
   uint64_t mirrored_writes_ = 0;

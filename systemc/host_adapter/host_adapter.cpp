@@ -196,6 +196,14 @@ IoStatus HostAdapter::write(uint32_t port_index, uint16_t device, uint64_t block
   const uint64_t payload = uint64_t{count} * kUserDataBytes;
   send(port.inbound, payload);
   shared_memory_.access();  // cache directory lookup
+  // Checked again as the data lands: the device may have become a pair's
+  // secondary while this write's data was on its way.
+  if (const std::string* why = write_protection ? write_protection(device) : nullptr) {
+    status.result = IoResult::write_protected;
+    status.message = fmt::format("device {:#06x} refuses host writes: {}", device, *why);
+    send(port.outbound, kFcpRspPayload);
+    return finish(std::move(status), device, true, 0, start);
+  }
 
   status.cache_hit = cache_.write_blocks(
       device, volume->geometry.blocks_per_track, block, count, [&](uint32_t i, auto dst) {

@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "firmware/command/command_block.h"
+#include "firmware/remote_copy/remote_pairs.h"
 #include "firmware/remote_copy/transfer_service.h"
 #include "rtl/checkcode/stored_block.h"
 #include "rtl/drr/drr_pins.h"
@@ -27,4 +28,5 @@ inline std::ostream& operator<<(std::ostream& os, const DrrStatus& s) {
 namespace copysim::fw {
 inline std::ostream& operator<<(std::ostream& os, CommandResult r) { return os << to_string(r); }
 inline std::ostream& operator<<(std::ostream& os, TransferState s) { return os << to_string(s); }
+inline std::ostream& operator<<(std::ostream& os, PairState s) { return os << to_string(s); }
 }  // namespace copysim::fw

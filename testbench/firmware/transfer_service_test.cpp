@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "firmware/controller/controller.h"
+#include "firmware/remote_copy/remote_pairs.h"
 #include "testbench/common/printers.h"
 #include "testbench/firmware/fake_hardware.h"
 
@@ -178,4 +179,25 @@ BOOST_AUTO_TEST_CASE(without_links_a_transfer_is_refused) {
   BOOST_TEST(s.result == CommandResult::no_resources);
   BOOST_TEST(s.message == "TRANSFER_BLOCK refused: no link to a secondary");
   BOOST_TEST(c.transfers().state(0x0100) == TransferState::idle);
+}
+
+BOOST_AUTO_TEST_CASE(a_secondary_volume_serves_one_pair_and_is_protected_while_it_does) {
+  FakeHardware hw;
+  hw.volume_tracks[0x0101] = 1000;
+  Controller c(hw, small(8));
+  auto pair = [&](uint16_t code, uint16_t primary, uint64_t p0 = 0) {
+    return c.command(CommandBlock{code, primary, 0x0200, {p0, 0, 0}});
+  };
+  BOOST_TEST(pair(kEstablishPath, 0).ok());
+  BOOST_TEST(pair(kEstablishPair, 0x0100, 1).ok());
+  BOOST_TEST(hw.protected_secondaries.count(0x0200) == 1u);
+  const CommandStatus second = pair(kEstablishPair, 0x0101, 1);
+  BOOST_TEST(second.result == CommandResult::invalid_state);
+  BOOST_TEST(second.message ==
+             "ESTABLISH_PAIR refused: volume 0x0200 is the secondary of another pair");
+  BOOST_TEST(c.pairs().state(0x0101) == PairState::simplex);
+  BOOST_TEST(pair(kTerminatePair, 0x0100).ok());
+  BOOST_TEST(hw.protected_secondaries.count(0x0200) == 0u);
+  BOOST_TEST(pair(kEstablishPair, 0x0101, 1).ok());
+  BOOST_TEST(hw.tables["pair change bitmaps"] == 125u);  // 1,000 tracks, one bit each
 }

@@ -330,3 +330,39 @@ BOOST_AUTO_TEST_CASE(host_writes_to_a_secondary_volume_are_refused_while_it_is_i
   BOOST_TEST(r[2][0] == "write protected");
   BOOST_TEST(r[3][0] == "ok");
 }
+
+BOOST_AUTO_TEST_CASE(terminating_a_pair_mid_copy_lets_the_copy_end_then_frees_everything) {
+  const json r = in_topology([](Topology& t) {
+    t.command(fw::kEstablishPath);
+    t.command(fw::kEstablishPair);
+    wait(sc_core::sc_time(2, sc_core::SC_MS));  // the initial copy is under way
+    t.link.set_up(false);                       // and its sends in flight fail
+    const std::string terminated = t.command(fw::kTerminatePair).message;
+    wait(sc_core::sc_time(30, sc_core::SC_MS));
+    t.link.set_up(true);
+    // Data movers still staging their tracks from the drive send them before
+    // they see the stop: the copy ends when the last of them is done.
+    const bool protected_while_ending =
+        t.secondary.write(0, 0x0200, 0, 8, std::vector<uint8_t>(8 * 512)).result ==
+        IoResult::write_protected;
+    while (t.controller.masters().in_use() > 0) wait(sc_core::sc_time(1, sc_core::SC_MS));
+    std::vector<uint8_t> data(8 * 512, 0x42);
+    const IoStatus w = t.secondary.write(0, 0x0200, 0, 8, data);
+    const auto& tables = t.primary.shared_memory().tables();
+    const auto bitmaps = tables.find("pair change bitmaps");
+    return json{{"terminated", terminated},
+                {"state", std::string(fw::to_string(t.controller.pairs().state(0x0100)))},
+                {"bitmap_bytes", bitmaps == tables.end() ? 0 : bitmaps->second},
+                {"secondary_write", std::string(to_string(w.result))},
+                {"masters", t.controller.masters().in_use()},
+                {"movers", t.controller.data_movers().in_use()},
+                {"protected_while_ending", protected_while_ending}};
+  });
+  BOOST_TEST(r["terminated"] == "pair 0x0100 terminated: simplex");
+  BOOST_TEST(r["state"] == "simplex");
+  BOOST_TEST(r["protected_while_ending"].get<bool>());  // the copy still writes there
+  BOOST_TEST(r["bitmap_bytes"] == 0);
+  BOOST_TEST(r["secondary_write"] == "ok");
+  BOOST_TEST(r["masters"] == 0);
+  BOOST_TEST(r["movers"] == 0);
+}
