@@ -70,12 +70,14 @@ bool BlockTransfer::send_again(const SendResult& r, uint64_t track, uint32_t& li
   }
   if (outcome_ != TransferOutcome::running) return false;
   if (attempt + 1 >= config_.attempts_per_track) {
+    failure_status_ = r.status;
     fail("track " + std::to_string(track) + ": " + std::string(to_string(r.status)) + " " +
          r.message);
     return false;
   }
   const int32_t best = links_.most_efficient();
   if (best < 0) {
+    failure_status_ = SendStatus::link_down;
     fail("track " + std::to_string(track) + ": no link is up");
     return false;
   }
@@ -153,6 +155,7 @@ Task BlockTransfer::master() {
       if (best < 0) {
         bitmap_->set(track);  // handed out but never sent: it stays to be copied
         busy_->erase(track);
+        failure_status_ = SendStatus::link_down;
         fail("no link is up");
         break;
       }

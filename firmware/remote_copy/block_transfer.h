@@ -84,6 +84,8 @@ class BlockTransfer {
   // Someone else freed a busy track or marked one: look again.
   void wake() { progress_.notify_all(); }
   const std::string& failure() const { return failure_; }
+  // Why the last track that failed it failed (link_down when no link was up).
+  SendStatus failure_status() const { return failure_status_; }
   TransferMode mode() const { return mode_; }
   const BlockTransferStats& stats() const { return stats_; }
   const BlockTransferRequest& request() const { return request_; }
@@ -114,6 +116,7 @@ class BlockTransfer {
   TransferOutcome outcome_ = TransferOutcome::running;
   bool finished_ = false;
   std::string failure_;
+  SendStatus failure_status_ = SendStatus::good;
   TransferMode mode_ = TransferMode::piped;
   uint32_t movers_in_flight_ = 0;
   uint64_t current_group_ = 0;

@@ -25,6 +25,8 @@ std::string_view to_string(SuspendReason reason) {
       return "by command";
     case SuspendReason::link_failure:
       return "by link failure";
+    case SuspendReason::error:
+      return "by error";
   }
   return "unknown";
 }
@@ -149,7 +151,11 @@ void RemotePairService::copy_finished(const BlockTransfer* copy, TransferOutcome
       p->state = PairState::full_duplex;
       p->reason = SuspendReason::none;
     } else if (o == TransferOutcome::failed) {
-      suspend_for_link_failure(*p);
+      if (copy->failure_status() == SendStatus::link_down) {
+        suspend_for_link_failure(*p);
+      } else {
+        suspend_for_error(*p, copy->failure());
+      }
     }
     return;
   }
@@ -320,6 +326,13 @@ void RemotePairService::suspend_for_link_failure(Pair& pair) {
                                      [this, primary] { resume_after_link_failure(primary); });
 }
 
+void RemotePairService::suspend_for_error(Pair& pair, const std::string& why) {
+  pair.state = PairState::suspended;
+  pair.reason = SuspendReason::error;
+  dispatcher_.hardware().log(LogLevel::error,
+                             "pair " + device_name(pair.primary) + " suspended by error: " + why);
+}
+
 void RemotePairService::resume_after_link_failure(uint16_t primary) {
   Pair* p = find(primary);
   if (p == nullptr) return;  // terminated meanwhile
@@ -379,6 +392,7 @@ Task RemotePairService::mirror(MirrorRequest request) {
       if (p == nullptr || p->state != PairState::full_duplex) continue;
       p->busy.insert(track);
       bool sent = false;
+      SendResult last;
       for (uint32_t attempt = 0; attempt < copy_config_.attempts_per_track && !sent; ++attempt) {
         const int32_t best = links_.most_efficient();
         if (best < 0) break;
@@ -387,6 +401,7 @@ Task RemotePairService::mirror(MirrorRequest request) {
         send_track sending{dispatcher_,
                            TrackSend{p->primary, p->secondary, track, link, sequence_++, first, n}};
         const SendResult r = co_await sending;
+        last = r;
         if (r.ok()) {
           links_.completed(link, r.bytes, r.response_ps, ahead);
           sent = true;
@@ -405,7 +420,13 @@ Task RemotePairService::mirror(MirrorRequest request) {
       }
       if (!sent) {
         if (Pair* q = find(request.primary); q != nullptr && q->state == PairState::full_duplex) {
-          suspend_for_link_failure(*q);
+          // No link at all, or links that went down: a link failure. A
+          // secondary refusing the write is an error.
+          if (last.status == SendStatus::good || last.status == SendStatus::link_down) {
+            suspend_for_link_failure(*q);
+          } else {
+            suspend_for_error(*q, last.message);
+          }
         }
         break;
       }

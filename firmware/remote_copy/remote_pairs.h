@@ -37,7 +37,7 @@ inline constexpr uint16_t kTerminatePair = 0x0214;
 inline constexpr uint16_t kQueryPair = 0x0215;
 
 enum class PairState { simplex, duplex_pending, full_duplex, suspended };
-enum class SuspendReason { none, command, link_failure };
+enum class SuspendReason { none, command, link_failure, error };
 std::string_view to_string(PairState state);
 std::string_view to_string(SuspendReason reason);
 
@@ -89,6 +89,9 @@ class RemotePairService final : public HostWriteObserver {
   // A pair suspended by a link failure resumes by itself: after the link
   // retry time its resync is started, and started again after each failure.
   void suspend_for_link_failure(Pair& pair);
+  // A send the secondary refused, or that kept failing on a link that is up:
+  // no automatic resume.
+  void suspend_for_error(Pair& pair, const std::string& why);
   void resume_after_link_failure(uint16_t primary);
 
   Dispatcher& dispatcher_;

@@ -29,4 +29,5 @@ namespace copysim::fw {
 inline std::ostream& operator<<(std::ostream& os, CommandResult r) { return os << to_string(r); }
 inline std::ostream& operator<<(std::ostream& os, TransferState s) { return os << to_string(s); }
 inline std::ostream& operator<<(std::ostream& os, PairState s) { return os << to_string(s); }
+inline std::ostream& operator<<(std::ostream& os, SuspendReason r) { return os << to_string(r); }
 }  // namespace copysim::fw

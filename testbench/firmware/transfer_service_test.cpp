@@ -201,3 +201,16 @@ BOOST_AUTO_TEST_CASE(a_secondary_volume_serves_one_pair_and_is_protected_while_i
   BOOST_TEST(pair(kEstablishPair, 0x0101, 1).ok());
   BOOST_TEST(hw.tables["pair change bitmaps"] == 125u);  // 1,000 tracks, one bit each
 }
+
+BOOST_AUTO_TEST_CASE(a_pair_whose_copy_the_secondary_refuses_suspends_by_error_and_stays) {
+  FakeHardware hw;
+  hw.refused_tracks = {7};
+  Controller c(hw, small(8));
+  BOOST_TEST(c.command(CommandBlock{kEstablishPath, 0, 0, {}}).ok());
+  BOOST_TEST(c.command(CommandBlock{kEstablishPair, 0x0100, 0x0200, {}}).ok());
+  hw.run(c.dispatcher());
+  BOOST_TEST(c.pairs().state(0x0100) == PairState::suspended);
+  BOOST_TEST(c.pairs().reason(0x0100) == SuspendReason::error);
+  BOOST_TEST(c.pairs().out_of_sync_tracks(0x0100) >= 1u);  // track 7 stays marked
+  BOOST_TEST(c.masters().in_use() == 0u);                  // no automatic resume keeps retrying
+}
