@@ -120,7 +120,8 @@ void write_randomly(Topology& t, uint64_t seed, const bool& stop, uint64_t& writ
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(initial_copy_under_host_writes_leaves_the_secondary_equal) {
+BOOST_AUTO_TEST_CASE(
+    initial_copy_and_a_suspend_resume_cycle_under_host_writes_leave_the_secondary_equal) {
   for (uint64_t seed = 1; seed <= 200; ++seed) {
     const json r = in_topology([seed](Topology& t) {
       t.command(fw::kEstablishPath);
@@ -131,10 +132,18 @@ BOOST_AUTO_TEST_CASE(initial_copy_under_host_writes_leaves_the_secondary_equal) 
       t.wait_state(fw::PairState::full_duplex);
       const uint64_t during_copy = writes;
       wait(sc_core::sc_time(20, sc_core::SC_MS));  // writes mirrored synchronously now
+      // A suspend/resume cycle with the writes going on.
+      t.command(fw::kSuspendPair);
+      wait(sc_core::sc_time(10, sc_core::SC_MS));
+      const uint64_t marked = t.controller.pairs().out_of_sync_tracks(0x0100);
+      t.command(fw::kResumePair);
+      t.wait_state(fw::PairState::full_duplex);
+      wait(sc_core::sc_time(5, sc_core::SC_MS));
       stop = true;
       wait(sc_core::sc_time(1, sc_core::SC_MS));
       return json{{"establish", s.message},
                   {"writes_during_copy", during_copy},
+                  {"marked_while_suspended", marked},
                   {"writes", writes},
                   {"mirrored", t.controller.pairs().mirrored_writes()},
                   {"differing", t.differing_tracks()},
@@ -144,6 +153,7 @@ BOOST_AUTO_TEST_CASE(initial_copy_under_host_writes_leaves_the_secondary_equal) 
       BOOST_TEST(r["establish"] == "pair 0x0100 -> 0x0200 duplex pending");
       BOOST_TEST(r["writes_during_copy"].get<int>() > 10);
       BOOST_TEST(r["mirrored"].get<int>() > 10);
+      BOOST_TEST(r["marked_while_suspended"].get<int>() > 5);
       BOOST_TEST(r["differing"] == 0);
       BOOST_TEST(r["state"] == "full duplex");
     }
