@@ -9,6 +9,7 @@
 #include "rtl/drr/drr_stepper.h"
 #include "rtl/drr/drr_transfer.h"
 #include "rtl/drr/drr_unit_model.h"
+#include "systemc/common/sim_time.h"
 #include "systemc/drr/drr_wave.h"
 #include "systemc/log/log.h"
 
@@ -173,7 +174,7 @@ drr::DrrStatus DrrUnit::transfer(const drr::DrrCommand& cmd, std::span<const uin
 uint64_t DrrUnit::run_stepped(const drr::DrrCommand& cmd, std::span<const uint8_t> in,
                               std::span<uint8_t> out, drr::DrrStatus& status) {
   if (rtl_ != nullptr) {
-    rtl_->advance_to_ps(static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12 + 0.5));
+    rtl_->advance_to_ps(now_ps());
   }
   drr::DrrStalls stalls;
   if (config_.in_gap_probability > 0.0) {

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "systemc/common/sim_time.h"
 #include "systemc/disk_adapter/disk_adapter.h"
 #include "systemc/log/log.h"
 
@@ -34,9 +35,7 @@ void ArrayHardware::observe_host_writes(fw::HostWriteObserver& observer) {
       });
 }
 
-uint64_t ArrayHardware::now_ps() const {
-  return static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12 + 0.5);
-}
+uint64_t ArrayHardware::now_ps() const { return sc::now_ps(); }
 
 uint32_t ArrayHardware::processors() const { return array_.config().processors.count; }
 

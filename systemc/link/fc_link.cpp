@@ -1,5 +1,7 @@
 #include "systemc/link/fc_link.h"
 
+#include "systemc/common/sim_time.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,14 +10,6 @@
 
 namespace copysim::sc {
 namespace {
-
-uint64_t now_ps() {
-  return static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12 + 0.5);
-}
-
-sc_core::sc_time ps_time(uint64_t ps) {
-  return sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS);
-}
 
 // Frames of a sequence of `bytes` payload bytes: at least one.
 uint64_t frames_of(std::size_t bytes, uint32_t max_payload) {

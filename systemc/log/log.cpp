@@ -1,5 +1,7 @@
 #include "systemc/log/log.h"
 
+#include "systemc/common/sim_time.h"
+
 #include <array>
 
 namespace copysim::sc {
@@ -27,10 +29,7 @@ LogLevel log_level() { return g_level; }
 void set_log_stream(std::FILE* stream) { g_stream = stream; }
 
 std::string format_sim_time(const sc_core::sc_time& t) {
-  // sc_time counts in the kernel's resolution (1 ps unless a scenario sets it).
-  const auto resolution_ps =
-      static_cast<uint64_t>(sc_core::sc_get_time_resolution().to_seconds() * 1e12 + 0.5);
-  const uint64_t ps = t.value() * resolution_ps;
+  const uint64_t ps = to_ps(t);
   return fmt::format("{}.{:03} ns", ps / 1000, ps % 1000);
 }
 

@@ -1,5 +1,6 @@
 #include "systemc/storage/drive.h"
 
+#include "systemc/common/sim_time.h"
 #include "systemc/common/uint128.h"
 
 #include <fmt/format.h>
@@ -15,11 +16,6 @@ using checkcode::kStoredBlockBytes;
 namespace {
 
 uint64_t ms_to_ps(double ms) { return static_cast<uint64_t>(std::llround(ms * 1e9)); }
-
-uint64_t now_ps() {
-  return static_cast<uint64_t>(sc_core::sc_time_stamp().value() *
-                               std::llround(sc_core::sc_get_time_resolution().to_seconds() * 1e12));
-}
 
 }  // namespace
 

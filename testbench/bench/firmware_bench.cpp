@@ -13,6 +13,7 @@
 #include "systemc/array/storage_array.h"
 #include "systemc/hal/array_hardware.h"
 #include "systemc/link_adapter/link_adapter.h"
+#include "systemc/link_adapter/remote_commit.h"
 
 namespace {
 
@@ -58,13 +59,7 @@ int sc_main(int argc, char* argv[]) {
   std::vector<std::unique_ptr<FcLink>> links;
   for (int i = 0; i < 2; ++i) {
     links.push_back(std::make_unique<FcLink>(fmt::format("link{}", i).c_str(), FcLinkConfig{}));
-    adapter.add_path(*links.back(), [&](const RemoteWriteControl& w, std::span<const uint8_t> data,
-                                        std::string& error) {
-      const IoStatus st = secondary.receive_remote_write(w.target_device, w.target_block, w.blocks,
-                                                         data, {w.source_device, w.source_block});
-      if (!st.ok()) error = st.message;
-      return st.ok();
-    });
+    adapter.add_path(*links.back(), commit_to(secondary));
   }
   ArrayHardware hw("hw", primary, &adapter);
   fw::ControllerConfig cc;

@@ -18,6 +18,7 @@
 #include "systemc/array/storage_array.h"
 #include "systemc/hal/array_hardware.h"
 #include "systemc/link_adapter/link_adapter.h"
+#include "systemc/link_adapter/remote_commit.h"
 #include "testbench/common/host_data.h"
 #include "testbench/common/sc_fork.h"
 
@@ -64,13 +65,7 @@ json run(const Setup& s) {
       c.distance_km = s.km;
       c.bb_credits = 2000;
       links.push_back(std::make_unique<FcLink>(fmt::format("link{}", i).c_str(), c));
-      adapter.add_path(*links.back(), [&](const RemoteWriteControl& w,
-                                          std::span<const uint8_t> data, std::string& error) {
-        const IoStatus st = secondary.receive_remote_write(
-            w.target_device, w.target_block, w.blocks, data, {w.source_device, w.source_block});
-        if (!st.ok()) error = st.message;
-        return st.ok();
-      });
+      adapter.add_path(*links.back(), commit_to(secondary));
     }
     ArrayHardware hw("hw", primary, &adapter);
     fw::Dispatcher dispatcher(hw);
@@ -253,13 +248,7 @@ BOOST_AUTO_TEST_CASE(command_blocks_through_a_host_port_start_query_and_refuse_a
     StorageArray secondary("secondary", ArrayConfig::from_json(array_description("0x0200")));
     LinkAdapter adapter("la", LinkAdapterConfig{}, primary.cache());
     FcLink link("link0", FcLinkConfig{});
-    adapter.add_path(
-        link, [&](const RemoteWriteControl& w, std::span<const uint8_t> data, std::string& error) {
-          const IoStatus st = secondary.receive_remote_write(
-              w.target_device, w.target_block, w.blocks, data, {w.source_device, w.source_block});
-          if (!st.ok()) error = st.message;
-          return st.ok();
-        });
+    adapter.add_path(link, commit_to(secondary));
     ArrayHardware hw("hw", primary, &adapter);
     fw::Controller controller(hw, fw::ControllerConfig{});
     hw.run_firmware(controller.dispatcher());

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "systemc/common/sim_time.h"
 #include "systemc/link/fc_frame.h"
 #include "systemc/link/fc_link.h"
 #include "testbench/common/sc_fork.h"
@@ -21,10 +22,6 @@ using copysim::testing::run_forked;
 using nlohmann::json;
 
 namespace {
-
-uint64_t now_ps() {
-  return static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12 + 0.5);
-}
 
 double data_rate(const std::string& speed) { return fc_speed(speed)->data_bytes_per_second(); }
 

@@ -18,6 +18,7 @@
 #include "systemc/array/storage_array.h"
 #include "systemc/hal/array_hardware.h"
 #include "systemc/link_adapter/link_adapter.h"
+#include "systemc/link_adapter/remote_commit.h"
 #include "testbench/common/host_data.h"
 #include "testbench/common/sc_fork.h"
 
@@ -55,13 +56,7 @@ struct Topology {
   fw::Controller controller{hw, fw::ControllerConfig{}};
 
   LinkAdapter& adapter_ready() {
-    adapter.add_path(link, [this](const RemoteWriteControl& w, std::span<const uint8_t> data,
-                                  std::string& error) {
-      const IoStatus st = secondary.receive_remote_write(w.target_device, w.target_block, w.blocks,
-                                                         data, {w.source_device, w.source_block});
-      if (!st.ok()) error = st.message;
-      return st.ok();
-    });
+    adapter.add_path(link, commit_to(secondary));
     return adapter;
   }
   Topology() {

@@ -12,6 +12,7 @@
 
 #include "systemc/array/storage_array.h"
 #include "systemc/link_adapter/link_adapter.h"
+#include "systemc/link_adapter/remote_commit.h"
 #include "testbench/common/host_data.h"
 #include "testbench/common/sc_fork.h"
 
@@ -43,13 +44,7 @@ BOOST_AUTO_TEST_CASE(tracks_written_on_the_primary_read_back_identical_on_the_se
     far_link.bb_credits = 400;
     FcLink link0("link0", near_link), link1("link1", far_link);
     LinkAdapter adapter("la0", LinkAdapterConfig{}, primary.cache());
-    auto commit = [&](const RemoteWriteControl& c, std::span<const uint8_t> data,
-                      std::string& error) {
-      const IoStatus s = secondary.receive_remote_write(c.target_device, c.target_block, c.blocks,
-                                                        data, {c.source_device, c.source_block});
-      if (!s.ok()) error = s.message;
-      return s.ok();
-    };
+    const FcpWritePath::Commit commit = commit_to(secondary);
     adapter.add_path(link0, commit);
     adapter.add_path(link1, commit);
 
