@@ -10,8 +10,12 @@ Controller::Controller(Hardware& hardware, ControllerConfig config)
       movers_(dispatcher_, "data movers", config.data_mover_tcbs, config.tcb_bytes),
       links_(std::max<uint32_t>(1, hardware.links())),
       transfers_(dispatcher_, masters_, movers_, links_, config.transfer, commands_),
+      bridges_(dispatcher_, commands_, config.bridge),
       pairs_(dispatcher_, masters_, movers_, links_, config.transfer, commands_,
-             config.mirror_tcbs) {}
+             config.mirror_tcbs) {
+  pairs_.use_sync_queue(&bridges_);
+  bridges_.in_pair = [this](uint16_t device) { return pairs_.in_pair(device); };
+}
 
 std::vector<uint8_t> Controller::command(std::span<const uint8_t> block) {
   return commands_.execute(block);

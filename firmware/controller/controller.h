@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "firmware/bridge/bridge_service.h"
 #include "firmware/command/command_block.h"
 #include "firmware/remote_copy/remote_pairs.h"
 #include "firmware/remote_copy/transfer_service.h"
@@ -19,6 +20,7 @@ struct ControllerConfig {
   uint64_t dispatch_cycles = 200;
   uint32_t mirror_tcbs = 256;
   BlockTransferConfig transfer;
+  BridgeConfig bridge;
 };
 
 class Controller final : public CommandSink {
@@ -34,6 +36,7 @@ class Controller final : public CommandSink {
   LinkSelector& links() { return links_; }
   TransferService& transfers() { return transfers_; }
   RemotePairService& pairs() { return pairs_; }
+  BridgeService& bridges() { return bridges_; }
 
  private:
   Dispatcher dispatcher_;
@@ -42,6 +45,7 @@ class Controller final : public CommandSink {
   LinkSelector links_;
   CommandProcessor commands_;
   TransferService transfers_;
+  BridgeService bridges_;  // outlives the pairs, whose copies it may hold
   RemotePairService pairs_;
 };
 

@@ -7,12 +7,21 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace copysim::fw {
+
+// Bridge header (seed 002): a track sent to a bridge volume carries the
+// volume and track it is finally for.
+struct BridgeHeader {
+  uint16_t final_device = 0;
+  uint64_t final_track = 0;
+  bool operator==(const BridgeHeader&) const = default;
+};
 
 // One track to copy to the secondary: the hardware gathers it from the
 // primary's cache (staging it if needed) with the link adapter's DMA engine
@@ -25,6 +34,22 @@ struct TrackSend {
   uint32_t sequence = 0;
   uint32_t first_block = 0;  // within the track
   uint32_t blocks = 0;       // 0: the whole track
+  // The track lands at this track of target_device rather than at `track`
+  // (a bridge volume's slot), with this header.
+  std::optional<uint64_t> target_track;
+  std::optional<BridgeHeader> header;
+};
+
+// A remote write that arrived at this array from the other one and is in
+// this array's cache.
+struct RemoteArrival {
+  uint16_t source_device = 0;  // on the other array
+  uint64_t source_block = 0;
+  uint16_t device = 0;  // where it landed here
+  uint64_t block = 0;
+  uint32_t blocks = 0;
+  uint32_t sequence = 0;  // the sender's write sequence number
+  std::optional<BridgeHeader> header;
 };
 
 enum class SendStatus { good, link_down, retries_exhausted, target_error };
@@ -62,6 +87,25 @@ class Hardware {
   // secondary of a pair, so that it refuses host writes to it.
   virtual void set_secondary_write_protect(uint16_t device, bool on) = 0;
 
+  // Host writes to a volume of this array are refused (a volume reserved
+  // for internal use, like a bridge volume), or allowed again.
+  virtual void set_reserved(uint16_t device, bool on, std::string_view why) = 0;
+
+  // A command block for the other array's firmware, carried by a control
+  // exchange on the link; `done` gets its status bytes (empty: no link).
+  virtual void peer_command(std::vector<uint8_t> block,
+                            std::function<void(std::vector<uint8_t>)> done) = 0;
+  // Copies a track between two volumes of this array, cache to cache
+  // through the DRR unit; the target's blocks become write pending.
+  virtual void copy_track(uint16_t from_device, uint64_t from_track, uint16_t to_device,
+                          uint64_t to_track, std::function<void(std::string error)> done) = 0;
+  // User data (512 bytes a block) of a volume of this array, written into
+  // cache as write pending, or read through cache; `error` empty when good.
+  virtual void write_blocks(uint16_t device, uint64_t block, std::vector<uint8_t> data,
+                            std::function<void(std::string error)> done) = 0;
+  virtual void read_blocks(uint16_t device, uint64_t block, uint32_t blocks,
+                           std::function<void(std::vector<uint8_t>, std::string error)> done) = 0;
+
   // Tells the processors that a TCB became ready.
   virtual void work_available() = 0;
   virtual void log(LogLevel level, std::string_view message) = 0;
@@ -92,6 +136,14 @@ class HostWriteObserver {
   virtual ~HostWriteObserver() = default;
   virtual void host_write(uint16_t device, uint64_t first_block, uint32_t blocks,
                           std::function<void()> done) = 0;
+};
+
+// Remote writes the firmware must see once they are in this array's cache
+// (bridge volumes).
+class RemoteWriteObserver {
+ public:
+  virtual ~RemoteWriteObserver() = default;
+  virtual void remote_write_arrived(const RemoteArrival& arrival) = 0;
 };
 
 // What a host adapter hands the firmware: a command block's bytes in, a

@@ -39,7 +39,13 @@ bool BlockTransfer::start(const BlockTransferRequest& request,
 }
 
 TrackSend BlockTransfer::request_for(uint64_t track, uint32_t link) {
-  return {request_.source_device, request_.target_device, track, link, sequence_++};
+  TrackSend send;
+  send.source_device = request_.source_device;
+  send.target_device = request_.target_device;
+  send.track = track;
+  send.link = link;
+  send.sequence = sequence_++;
+  return send;
 }
 
 void BlockTransfer::set_mode(TransferMode mode) {

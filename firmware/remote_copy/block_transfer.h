@@ -20,6 +20,7 @@
 #include <unordered_set>
 
 #include "firmware/remote_copy/link_selector.h"
+#include "firmware/remote_copy/pair_copy.h"
 #include "firmware/remote_copy/track_bitmap.h"
 #include "firmware/runtime/dispatcher.h"
 
@@ -66,9 +67,7 @@ struct BlockTransferStats {
   uint64_t end_ps = 0;
 };
 
-enum class TransferOutcome { running, complete, failed, stopped };
-
-class BlockTransfer {
+class BlockTransfer final : public PairCopy {
  public:
   BlockTransfer(Dispatcher& dispatcher, TcbPool& masters, TcbPool& movers, LinkSelector& links,
                 BlockTransferConfig config);
@@ -76,16 +75,15 @@ class BlockTransfer {
   // Starts the master TCB. False (nothing started) when no master TCB is free.
   bool start(const BlockTransferRequest& request, std::function<void(TransferOutcome)> done = {});
 
-  TransferOutcome outcome() const { return outcome_; }
+  TransferOutcome outcome() const override { return outcome_; }
   // The master has ended: no TCB of this transfer runs any more.
-  bool finished() const { return finished_; }
-  // Hands out no more tracks; those in flight finish. Outcome `stopped`.
-  void stop();
-  // Someone else freed a busy track or marked one: look again.
-  void wake() { progress_.notify_all(); }
-  const std::string& failure() const { return failure_; }
+  bool finished() const override { return finished_; }
+  void stop() override;
+  void wake() override { progress_.notify_all(); }
+  const std::string& failure() const override { return failure_; }
   // Why the last track that failed it failed (link_down when no link was up).
-  SendStatus failure_status() const { return failure_status_; }
+  SendStatus failure_status() const override { return failure_status_; }
+  uint64_t tracks_copied() const override { return stats_.tracks_done; }
   TransferMode mode() const { return mode_; }
   const BlockTransferStats& stats() const { return stats_; }
   const BlockTransferRequest& request() const { return request_; }

@@ -38,7 +38,7 @@ struct RemotePairService::Pair {
   PairState state = PairState::simplex;
   SuspendReason reason = SuspendReason::none;
   TrackBitmap changed;
-  std::unique_ptr<BlockTransfer> copy;
+  std::unique_ptr<PairCopy> copy;
   // Tracks being sent to the secondary, by the copy or by mirrors: a track
   // is sent by one at a time, so the last to arrive carries the newest data.
   std::unordered_set<uint64_t> busy;
@@ -99,12 +99,12 @@ uint64_t RemotePairService::out_of_sync_tracks(uint16_t primary) const {
   return p == nullptr ? 0 : p->changed.count();
 }
 
-const BlockTransfer* RemotePairService::last_copy(uint16_t primary) const {
+const PairCopy* RemotePairService::last_copy(uint16_t primary) const {
   const Pair* p = find(primary);
   return p == nullptr ? nullptr : p->copy.get();
 }
 
-void RemotePairService::retire(std::unique_ptr<BlockTransfer> copy) {
+void RemotePairService::retire(std::unique_ptr<PairCopy> copy) {
   collect();
   if (copy && !copy->finished()) retired_.push_back(std::move(copy));
 }
@@ -123,11 +123,24 @@ void RemotePairService::mark(Pair& pair, uint64_t first_block, uint32_t blocks) 
 // The copy runs over the pair's change bitmap; when it has sent every
 // marked track with nothing in flight, the pair is in full duplex.
 bool RemotePairService::start_copy(Pair& pair) {
-  auto copy = std::make_unique<BlockTransfer>(dispatcher_, masters_, movers_, links_, copy_config_);
-  const BlockTransfer* self = copy.get();
-  const bool started = copy->start({pair.primary, pair.secondary, 0, 0, &pair.changed, &pair.busy},
-                                   [this, self](TransferOutcome o) { copy_finished(self, o); });
-  if (!started) return false;
+  std::unique_ptr<PairCopy> copy;
+  if (sync_queue_ != nullptr && sync_queue_->carries(pair.primary)) {
+    // The callback may name the copy only once it exists: it is called
+    // later, from the bridge's TCB, never from enqueue itself.
+    auto self = std::make_shared<const PairCopy*>(nullptr);
+    copy = sync_queue_->enqueue({pair.primary, pair.secondary, &pair.changed, &pair.busy},
+                                [this, self](TransferOutcome o) { copy_finished(*self, o); });
+    *self = copy.get();
+  } else {
+    auto transfer =
+        std::make_unique<BlockTransfer>(dispatcher_, masters_, movers_, links_, copy_config_);
+    const PairCopy* self = transfer.get();
+    const bool started =
+        transfer->start({pair.primary, pair.secondary, 0, 0, &pair.changed, &pair.busy},
+                        [this, self](TransferOutcome o) { copy_finished(self, o); });
+    if (!started) return false;
+    copy = std::move(transfer);
+  }
   retire(std::move(pair.copy));
   pair.copy = std::move(copy);
   pair.state = PairState::duplex_pending;
@@ -135,7 +148,7 @@ bool RemotePairService::start_copy(Pair& pair) {
   return true;
 }
 
-void RemotePairService::copy_finished(const BlockTransfer* copy, TransferOutcome o) {
+void RemotePairService::copy_finished(const PairCopy* copy, TransferOutcome o) {
   // A terminated pair lived on for its copy: now its resources can go.
   // (The pair and its copy are deleted later, by collect(): this runs
   // inside the copy's own master.)
@@ -221,6 +234,11 @@ CommandStatus RemotePairService::establish_pair(const CommandBlock& b) {
                                               device_name(b.primary_volume) + " is " +
                                               std::string(to_string(p->state))};
   }
+  if (sync_queue_ != nullptr && sync_queue_->is_bridge_volume(b.primary_volume)) {
+    return {
+        CommandResult::invalid_state,
+        "ESTABLISH_PAIR refused: volume " + device_name(b.primary_volume) + " is a bridge volume"};
+  }
   if (secondary_in_use(b.secondary_volume)) {
     return {CommandResult::invalid_state, "ESTABLISH_PAIR refused: volume " +
                                               device_name(b.secondary_volume) +
@@ -292,10 +310,10 @@ CommandStatus RemotePairService::terminate_pair(const CommandBlock& b) {
   }
   std::unique_ptr<Pair> p = std::move(it->second);
   pairs_.erase(it);
+  if (p->copy && !p->copy->finished()) p->copy->stop();
   if (p->copy && !p->copy->finished()) {
     // Its copy still has sends in flight that use the bitmap: the pair lives
     // on, out of sight, until the copy has ended.
-    p->copy->stop();
     terminating_.push_back(std::move(p));
   } else {
     release(*p);
@@ -398,8 +416,9 @@ Task RemotePairService::mirror(MirrorRequest request) {
         if (best < 0) break;
         const auto link = static_cast<uint32_t>(best);
         const uint32_t ahead = links_.started(link);
-        send_track sending{dispatcher_,
-                           TrackSend{p->primary, p->secondary, track, link, sequence_++, first, n}};
+        send_track sending{
+            dispatcher_,
+            TrackSend{p->primary, p->secondary, track, link, sequence_++, first, n, {}, {}}};
         const SendResult r = co_await sending;
         last = r;
         if (r.ok()) {

@@ -52,10 +52,17 @@ class RemotePairService final : public HostWriteObserver {
                   std::function<void()> done) override;
 
   PairState state(uint16_t primary) const;
+  // The volume is the primary or the secondary of a pair.
+  bool in_pair(uint16_t device) const {
+    return find(device) != nullptr || secondary_in_use(device);
+  }
   SuspendReason reason(uint16_t primary) const;
   uint64_t out_of_sync_tracks(uint16_t primary) const;
   // The pair's latest initial copy or resync, if any.
-  const BlockTransfer* last_copy(uint16_t primary) const;
+  const PairCopy* last_copy(uint16_t primary) const;
+  // Pairs synchronize through this queue (bridges, seed 002) when it
+  // carries them, and by a block transfer of their own otherwise.
+  void use_sync_queue(PairSyncQueue* queue) { sync_queue_ = queue; }
   uint64_t mirrored_writes() const { return mirrored_writes_; }
   TcbPool& mirror_tcbs() { return mirrors_; }
 
@@ -79,10 +86,10 @@ class RemotePairService final : public HostWriteObserver {
   Pair* find(uint16_t primary) const;
   bool start_copy(Pair& pair);
   void mark(Pair& pair, uint64_t first_block, uint32_t blocks);
-  void retire(std::unique_ptr<BlockTransfer> copy);
+  void retire(std::unique_ptr<PairCopy> copy);
   // Deletes stopped copies and terminated pairs whose copies have ended.
   void collect();
-  void copy_finished(const BlockTransfer* copy, TransferOutcome outcome);
+  void copy_finished(const PairCopy* copy, TransferOutcome outcome);
   void release(Pair& pair);  // control store and the secondary's protection
   bool secondary_in_use(uint16_t secondary) const;
   Task mirror(MirrorRequest first);
@@ -103,9 +110,10 @@ class RemotePairService final : public HostWriteObserver {
   TcbPool mirrors_;
   bool path_ = false;
   std::map<uint16_t, std::unique_ptr<Pair>> pairs_;
-  std::vector<std::unique_ptr<BlockTransfer>> retired_;  // stopped copies winding down
-  std::vector<std::unique_ptr<Pair>> terminating_;       // terminated, copy still ending
-  std::deque<MirrorRequest> waiting_mirrors_;            // no mirror TCB was free
+  PairSyncQueue* sync_queue_ = nullptr;
+  std::vector<std::unique_ptr<PairCopy>> retired_;  // stopped copies winding down
+  std::vector<std::unique_ptr<Pair>> terminating_;  // terminated, copy still ending
+  std::deque<MirrorRequest> waiting_mirrors_;       // no mirror TCB was free
   uint32_t sequence_ = 0;
   uint64_t mirrored_writes_ = 0;
 };

@@ -102,4 +102,23 @@ struct send_track {
   SendResult await_resume() const { return result; }
 };
 
+// co_await hardware_call<T>{dispatcher, start}: `start(done)` begins an
+// asynchronous hardware operation that calls done(T) later in simulated
+// time; the TCB waits off its processor and resumes with the T.
+template <typename T>
+struct hardware_call {
+  Dispatcher& dispatcher;
+  std::function<void(std::function<void(T)>)> start;
+  T result{};
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<>) {
+    Tcb* tcb = &Dispatcher::current();
+    start([this, tcb](T r) {
+      result = std::move(r);
+      dispatcher.make_ready(*tcb);
+    });
+  }
+  T await_resume() { return std::move(result); }
+};
+
 }  // namespace copysim::fw

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "systemc/common/sim_time.h"
@@ -25,6 +26,7 @@ ArrayHardware::ArrayHardware(const sc_core::sc_module_name& name, StorageArray& 
 }
 
 void ArrayHardware::accept_commands(fw::CommandSink& sink) {
+  commands_ = &sink;
   array_.set_command_sink([&sink](std::span<const uint8_t> block) { return sink.command(block); });
 }
 
@@ -89,23 +91,124 @@ void ArrayHardware::send_track(const fw::TrackSend& request,
   if (links_ == nullptr || request.link >= links_->paths()) {
     throw std::invalid_argument(fmt::format("{}: no link {}", name(), request.link));
   }
-  sends_.push_back({request, std::move(done)});
-  if (idle_workers_ < sends_.size()) {
-    sc_core::sc_spawn(sc_bind(&ArrayHardware::send_worker, this),
-                      fmt::format("send{}", workers_++).c_str());
-  }
-  send_queued_.notify(sc_core::SC_ZERO_TIME);
+  on_worker([this, request, done = std::move(done)] { send(request, done); });
 }
 
-void ArrayHardware::send_worker() {
+void ArrayHardware::on_worker(std::function<void()> job) {
+  jobs_.push_back(std::move(job));
+  if (idle_workers_ < jobs_.size()) {
+    sc_core::sc_spawn(sc_bind(&ArrayHardware::worker, this),
+                      fmt::format("send{}", workers_++).c_str());
+  }
+  job_queued_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void ArrayHardware::worker() {
   for (;;) {
     ++idle_workers_;
-    while (sends_.empty()) wait(send_queued_);
+    while (jobs_.empty()) wait(job_queued_);
     --idle_workers_;
-    Send s = std::move(sends_.front());
-    sends_.pop_front();
-    send(s.request, s.done);
+    std::function<void()> job = std::move(jobs_.front());
+    jobs_.pop_front();
+    job();
   }
+}
+
+void ArrayHardware::remote_write_arrived(const RemoteWriteControl& c) {
+  if (arrivals_ == nullptr) return;
+  fw::RemoteArrival a{c.source_device, c.source_block, c.target_device, c.target_block,
+                      c.blocks,        c.sequence,     std::nullopt};
+  if (c.bridged) {
+    const Volume* v = array_.volume(c.final_device);
+    const uint32_t bpt = v == nullptr ? 1 : v->geometry.blocks_per_track;
+    a.header = fw::BridgeHeader{c.final_device, c.final_block / bpt};
+  }
+  arrivals_->remote_write_arrived(a);
+}
+
+// A control exchange: the command goes to the other array on the first
+// link that is up, is decoded there, and its status comes back: one round
+// trip of the link plus the secondary's command time.
+void ArrayHardware::peer_command(std::vector<uint8_t> block,
+                                 std::function<void(std::vector<uint8_t>)> done) {
+  on_worker([this, block = std::move(block), done = std::move(done)] {
+    const std::size_t paths = links_ == nullptr ? 0 : links_->paths();
+    std::size_t i = 0;
+    while (i < paths && !links_->link(i).up()) ++i;
+    if (peer_ == nullptr || peer_->commands_ == nullptr || i == paths) {
+      done({});
+      return;
+    }
+    const double us = links_->path(i).config().command_us;
+    wait(sc_core::sc_time(double(2 * links_->link(i).propagation_ps()), sc_core::SC_PS) +
+         sc_core::sc_time(us, sc_core::SC_US));
+    done(peer_->commands_->command(block));
+  });
+}
+
+std::string ArrayHardware::copy(uint16_t from_device, uint64_t from_track, uint16_t to_device,
+                                uint64_t to_track) {
+  const Volume* from = array_.volume(from_device);
+  const Volume* to = array_.volume(to_device);
+  if (from == nullptr || to == nullptr || from_track >= from->geometry.tracks ||
+      to_track >= to->geometry.tracks) {
+    return fmt::format("no track {} of {:#06x} or no track {} of {:#06x}", from_track, from_device,
+                       to_track, to_device);
+  }
+  const uint32_t bpt = from->geometry.blocks_per_track;
+  if (to->geometry.blocks_per_track != bpt) {
+    return fmt::format("tracks of {} and {} blocks", bpt, to->geometry.blocks_per_track);
+  }
+  Slot& src = array_.cache().acquire({from_device, from_track}, bpt);
+  Slot& dst = array_.cache().acquire({to_device, to_track}, bpt);
+  const drr::DrrStatus st = from->adapter->copy(src, *from, dst, *to, 0, bpt);
+  array_.cache().release(dst);
+  array_.cache().release(src);
+  if (st.cd_errors + st.la_errors != 0) {
+    return fmt::format("{} blocks failed their check code and {} their address", st.cd_errors,
+                       st.la_errors);
+  }
+  return {};
+}
+
+void ArrayHardware::copy_track(uint16_t from_device, uint64_t from_track, uint16_t to_device,
+                               uint64_t to_track, std::function<void(std::string)> done) {
+  on_worker([=, this, done = std::move(done)] {
+    done(copy(from_device, from_track, to_device, to_track));
+  });
+}
+
+void ArrayHardware::write_blocks(uint16_t device, uint64_t block, std::vector<uint8_t> data,
+                                 std::function<void(std::string)> done) {
+  on_worker([=, this, data = std::move(data), done = std::move(done)] {
+    using checkcode::kStoredBlockBytes;
+    const auto count = static_cast<uint32_t>(data.size() / checkcode::kUserDataBytes);
+    std::vector<uint8_t> stored(std::size_t{count} * kStoredBlockBytes, 0);
+    for (uint32_t i = 0; i < count; ++i) {
+      std::copy_n(data.begin() + std::ptrdiff_t{i} * checkcode::kUserDataBytes,
+                  checkcode::kUserDataBytes,
+                  stored.begin() + std::ptrdiff_t{i} * kStoredBlockBytes);
+      checkcode::stamp(
+          std::span(stored).subspan(std::size_t{i} * kStoredBlockBytes).first<kStoredBlockBytes>(),
+          {device, static_cast<uint32_t>(block + i)});
+    }
+    const IoStatus st = array_.receive_remote_write(device, block, count, stored,
+                                                    {device, static_cast<uint32_t>(block)});
+    done(st.ok() ? std::string{} : st.message);
+  });
+}
+
+void ArrayHardware::read_blocks(uint16_t device, uint64_t block, uint32_t blocks,
+                                std::function<void(std::vector<uint8_t>, std::string)> done) {
+  on_worker([=, this, done = std::move(done)] {
+    std::vector<uint8_t> data(std::size_t{blocks} * checkcode::kUserDataBytes);
+    const IoStatus st = array_.read(0, device, block, blocks, data);
+    done(std::move(data), st.ok() ? std::string{} : st.message);
+  });
+}
+
+void ArrayHardware::set_reserved(uint16_t device, bool on, std::string_view why) {
+  array_.set_write_protected(device, on, std::string(why));
 }
 
 // The track goes from the primary's cache (staged first if it is not
@@ -135,8 +238,16 @@ void ArrayHardware::send(const fw::TrackSend& request,
   v->adapter->make_valid(slot, *v, request.first_block, blocks);
   const DmaDescriptor chain[] = {{&slot, request.first_block, blocks}};
   const auto first = static_cast<uint32_t>(request.track * bpt + request.first_block);
-  const RemoteWriteControl control{
-      request.source_device, first, request.target_device, first, blocks, request.sequence};
+  const auto target = static_cast<uint32_t>(request.target_track.value_or(request.track) * bpt +
+                                            request.first_block);
+  RemoteWriteControl control{request.source_device, first, request.target_device, target, blocks,
+                             request.sequence};
+  if (request.header) {
+    control.bridged = true;
+    control.final_device = request.header->final_device;
+    control.final_block =
+        static_cast<uint32_t>(request.header->final_track * bpt + request.first_block);
+  }
   const FcpResult r = links_->write(request.link, control, chain);
   array_.cache().release(slot);
   switch (r.status) {

@@ -30,6 +30,14 @@ class ArrayHardware : public sc_core::sc_module, public fw::Hardware {
   void accept_commands(fw::CommandSink& sink);
   // Host writes wait, once in cache, for `observer` (synchronous copy).
   void observe_host_writes(fw::HostWriteObserver& observer);
+  // Remote writes that arrived (remote_write_arrived) go to `observer`.
+  void observe_remote_writes(fw::RemoteWriteObserver& observer) { arrivals_ = &observer; }
+  // The other array's hardware: peer_command reaches its firmware. Both
+  // arrays' links carry the control exchange.
+  void connect_peer(ArrayHardware& peer) { peer_ = &peer; }
+  // The commit side of a path into this array calls this once a remote
+  // write is in cache (link_adapter/remote_commit.h).
+  void remote_write_arrived(const RemoteWriteControl& control);
 
   uint64_t now_ps() const override;
   uint32_t processors() const override;
@@ -43,6 +51,15 @@ class ArrayHardware : public sc_core::sc_module, public fw::Hardware {
   void start_timer(uint64_t delay_ps, std::function<void()> done) override;
   void work_available() override { work_.notify(sc_core::SC_ZERO_TIME); }
   void set_secondary_write_protect(uint16_t device, bool on) override;
+  void set_reserved(uint16_t device, bool on, std::string_view why) override;
+  void peer_command(std::vector<uint8_t> block,
+                    std::function<void(std::vector<uint8_t>)> done) override;
+  void copy_track(uint16_t from_device, uint64_t from_track, uint16_t to_device, uint64_t to_track,
+                  std::function<void(std::string)> done) override;
+  void write_blocks(uint16_t device, uint64_t block, std::vector<uint8_t> data,
+                    std::function<void(std::string)> done) override;
+  void read_blocks(uint16_t device, uint64_t block, uint32_t blocks,
+                   std::function<void(std::vector<uint8_t>, std::string)> done) override;
   // The secondary array's side of set_secondary_write_protect (the topology
   // connects it; it stands for the notice the primary sends over the link).
   std::function<void(uint16_t, bool)> secondary_write_protect;
@@ -53,24 +70,28 @@ class ArrayHardware : public sc_core::sc_module, public fw::Hardware {
 
  private:
   void processor(uint32_t core);
-  void send_worker();
+  // Runs `job` on a worker thread (it may wait in simulated time).
+  void on_worker(std::function<void()> job);
+  void worker();
   void send(const fw::TrackSend& request, const std::function<void(const fw::SendResult&)>& done);
+  std::string copy(uint16_t from_device, uint64_t from_track, uint16_t to_device,
+                   uint64_t to_track);
   void fire_timers();
 
   StorageArray& array_;
   LinkAdapter* links_;
   fw::Firmware* firmware_ = nullptr;
+  fw::CommandSink* commands_ = nullptr;
+  fw::RemoteWriteObserver* arrivals_ = nullptr;
+  ArrayHardware* peer_ = nullptr;
   sc_core::sc_event work_;
   uint64_t tracks_sent_ = 0;
 
-  // Sends run on worker threads that are reused: one is added only when all
-  // are busy, so concurrency is never limited and no thread is made per track.
-  struct Send {
-    fw::TrackSend request;
-    std::function<void(const fw::SendResult&)> done;
-  };
-  std::deque<Send> sends_;
-  sc_core::sc_event send_queued_;
+  // Sends and other hardware operations run on worker threads that are
+  // reused: one is added only when all are busy, so concurrency is never
+  // limited and no thread is made per operation.
+  std::deque<std::function<void()>> jobs_;
+  sc_core::sc_event job_queued_;
   uint32_t workers_ = 0;
   uint32_t idle_workers_ = 0;
 

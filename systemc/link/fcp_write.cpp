@@ -11,7 +11,8 @@ namespace copysim::sc {
 namespace {
 
 constexpr uint8_t kWrite16 = 0x8a;
-constexpr uint32_t kControlBytes = 16;  // write control information, additional CDB
+constexpr uint32_t kControlBytes = 16;      // write control information, additional CDB
+constexpr uint8_t kBridgeHeaderBit = 0x40;  // CONTROL byte, vendor specific
 constexpr uint8_t kScsiGood = 0x00;
 constexpr uint8_t kScsiCheckCondition = 0x02;
 
@@ -31,13 +32,18 @@ void put_control(uint8_t* p, const RemoteWriteControl& c) {
   put(p, c.source_device, 2);
   put(p + 2, c.source_block, 4);
   put(p + 6, c.sequence, 4);
-  put(p + 10, 0, 6);
+  put(p + 10, c.bridged ? c.final_device : 0, 2);
+  put(p + 12, c.bridged ? c.final_block : 0, 4);
 }
 
 void get_control(std::span<const uint8_t> p, RemoteWriteControl& c) {
   c.source_device = static_cast<uint16_t>(get(p, 0, 2));
   c.source_block = static_cast<uint32_t>(get(p, 2, 4));
   c.sequence = static_cast<uint32_t>(get(p, 6, 4));
+  if (c.bridged) {
+    c.final_device = static_cast<uint16_t>(get(p, 10, 2));
+    c.final_block = static_cast<uint32_t>(get(p, 12, 4));
+  }
 }
 
 std::vector<uint8_t> fcp_rsp(bool good) {
@@ -78,6 +84,7 @@ std::vector<uint8_t> encode_fcp_cmnd(const RemoteWriteControl& c, bool extended)
   cdb[0] = kWrite16;
   put(cdb + 2, c.target_block, 8);
   put(cdb + 10, c.blocks, 4);
+  if (c.bridged) cdb[15] |= kBridgeHeaderBit;
   if (extended) put_control(iu.data() + 28, c);
   put(iu.data() + iu.size() - 4, uint64_t{c.blocks} * checkcode::kStoredBlockBytes, 4);  // FCP_DL
   return iu;
@@ -103,6 +110,7 @@ RemoteWriteControl decode_fcp_cmnd(std::span<const uint8_t> iu) {
   if (lba > 0xffffffffu) throw std::invalid_argument(fmt::format("CDB block {} beyond 2^32", lba));
   c.target_block = static_cast<uint32_t>(lba);
   c.blocks = static_cast<uint32_t>(get(iu, 22, 4));
+  c.bridged = (iu[27] & kBridgeHeaderBit) != 0;
   if (additional == kControlBytes) get_control(iu.subspan(28, kControlBytes), c);
   const uint64_t dl = get(iu, iu.size() - 4, 4);
   if (dl != uint64_t{c.blocks} * checkcode::kStoredBlockBytes) {

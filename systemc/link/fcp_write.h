@@ -54,12 +54,19 @@ struct RemoteWriteControl {
   uint32_t target_block = 0;
   uint32_t blocks = 0;
   uint32_t sequence = 0;  // the primary's write sequence number
+  // Bridge header (seed 002): the write lands on a bridge volume and names
+  // the volume and block it is finally for.
+  bool bridged = false;
+  uint16_t final_device = 0;
+  uint32_t final_block = 0;
   bool operator==(const RemoteWriteControl&) const = default;
 };
 
 // FCP_CMND information unit (FCP-4): LUN, control, a WRITE(16) CDB for
 // target block and count, and, in extended form, 16 bytes of additional CDB
-// holding the rest of the write control information; FCP_DL last.
+// holding the rest of the write control information; FCP_DL last. A bridge
+// header sets vendor bit 6 of the CDB's CONTROL byte and fills the last six
+// bytes of the write control information with its final device and block.
 inline constexpr uint32_t kFcpCmndBytes = 32;
 inline constexpr uint32_t kFcpExtendedCmndBytes = 48;
 std::vector<uint8_t> encode_fcp_cmnd(const RemoteWriteControl& control, bool extended);

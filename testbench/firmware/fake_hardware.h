@@ -72,6 +72,31 @@ class FakeHardware final : public fw::Hardware {
     }
   }
   void log(fw::LogLevel, std::string_view message) override { logs.emplace_back(message); }
+  // The bridge's hardware operations are exercised on the SystemC platform
+  // (testbench/systemc/bridge_test.cpp); here they fail visibly.
+  std::set<uint16_t> reserved;
+  void set_reserved(uint16_t device, bool on, std::string_view) override {
+    if (on) {
+      reserved.insert(device);
+    } else {
+      reserved.erase(device);
+    }
+  }
+  void peer_command(std::vector<uint8_t>, std::function<void(std::vector<uint8_t>)> done) override {
+    at(now_ + 1'000'000, [done] { done({}); });
+  }
+  void copy_track(uint16_t, uint64_t, uint16_t, uint64_t,
+                  std::function<void(std::string)> done) override {
+    at(now_ + 1'000'000, [done] { done("no copy path in the fake hardware"); });
+  }
+  void write_blocks(uint16_t, uint64_t, std::vector<uint8_t>,
+                    std::function<void(std::string)> done) override {
+    at(now_ + 1'000'000, [done] { done("no cache in the fake hardware"); });
+  }
+  void read_blocks(uint16_t, uint64_t, uint32_t,
+                   std::function<void(std::vector<uint8_t>, std::string)> done) override {
+    at(now_ + 1'000'000, [done] { done({}, "no cache in the fake hardware"); });
+  }
 
   uint64_t used() const { return used_; }
   void at(uint64_t time, std::function<void()> fn) { events_.push({time, seq_++, std::move(fn)}); }

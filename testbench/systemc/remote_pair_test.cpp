@@ -173,7 +173,7 @@ BOOST_AUTO_TEST_CASE(resume_copies_exactly_the_tracks_written_while_suspended) {
     t.wait_state(fw::PairState::full_duplex);
     return json{{"marked", marked},
                 {"resumed", resumed.message},
-                {"copied", t.controller.pairs().last_copy(0x0100)->stats().tracks_done},
+                {"copied", t.controller.pairs().last_copy(0x0100)->tracks_copied()},
                 {"differing", t.differing_tracks()}};
   });
   BOOST_TEST(r["marked"] == 37);
