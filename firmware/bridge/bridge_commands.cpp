@@ -47,7 +47,9 @@ BridgeService::BridgeService(Dispatcher& dispatcher, CommandProcessor& commands,
 
 BridgeService::~BridgeService() {
   for (auto& [id, b] : bridges_) {
-    dispatcher_.hardware().release_control_store("bridge slots", b->slots.size() * sizeof(Slot));
+    if (!b->slots.empty()) {
+      dispatcher_.hardware().release_control_store("bridge slots", b->slots.size() * sizeof(Slot));
+    }
   }
 }
 
@@ -439,7 +441,7 @@ CommandStatus BridgeService::remove(const CommandBlock& c) {
     }
     hw.set_reserved(b->data_bridge, false, {});
     hw.set_reserved(b->status_bridge, false, {});
-    hw.release_control_store("bridge slots", b->slots.size() * sizeof(Slot));
+    if (!b->slots.empty()) hw.release_control_store("bridge slots", b->slots.size() * sizeof(Slot));
     bridges_.erase(b->data_bridge);
     return {CommandResult::ok, "bridge " + device_name(c.primary_volume) + " no longer defined"};
   }
@@ -470,6 +472,7 @@ CommandStatus BridgeService::remove(const CommandBlock& c) {
   b->status_inbox.clear();
   b->pending.clear();
   b->changed->notify_all();
+  queued_->notify_all();
   if (tell) start(tell_peer_removed({kRemoveBridge, b->peer_data_bridge, 0, {}}));
   return {CommandResult::ok, name(*b) + " removed: defined"};
 }

@@ -85,8 +85,9 @@ struct BridgeStats {
   uint64_t tracks_moved = 0;  // secondary side
   uint64_t status_blocks = 0;
   uint64_t status_records = 0;
-  uint64_t stale_records = 0;  // for a slot already given up
-  uint32_t syncing_peak = 0;   // volumes synchronizing at once
+  uint64_t stale_records = 0;             // for a slot already given up
+  uint64_t sent_before_first_status = 0;  // tracks sent when the first status came
+  uint32_t syncing_peak = 0;              // volumes synchronizing at once
 };
 
 class BridgeService final : public PairSyncQueue, public RemoteWriteObserver {

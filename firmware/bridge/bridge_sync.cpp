@@ -199,7 +199,7 @@ Task BridgeService::read_status(uint16_t id, uint64_t generation) {
           name(*b) + ": status block " + std::to_string(block) + " unreadable: " + e.what());
       continue;
     }
-    ++stats_.status_blocks;
+    if (stats_.status_blocks++ == 0) stats_.sent_before_first_status = stats_.tracks_sent;
     co_await compute{config_.status_cycles_per_record * records.size()};
     b = find(id);
     for (const StatusRecord& r : records) apply(*b, r);

@@ -12,8 +12,9 @@ LinkAdapter::LinkAdapter(const sc_core::sc_module_name& name, LinkAdapterConfig 
 
 std::size_t LinkAdapter::add_path(FcLink& link, FcpWritePath::Commit commit) {
   links_.push_back(&link);
-  paths_.push_back(std::make_unique<FcpWritePath>(fmt::format("path{}", paths_.size()).c_str(),
-                                                  link, config_.fcp, std::move(commit)));
+  paths_.push_back(
+      std::make_unique<FcpWritePath>(fmt::format("{}_path{}", basename(), paths_.size()).c_str(),
+                                     link, config_.fcp, std::move(commit)));
   return paths_.size() - 1;
 }
 
