@@ -1,9 +1,10 @@
 // Two arrays with their firmware, joined by Fibre Channel links both ways:
 // `links` from the primary to the secondary (remote copy, data bridges)
 // and `return_links` back (status bridges). The primary's volumes are
-// 0x0100 + i, the secondary's 0x0200 + i; with bridges, each array also has
-// `bridges` data-bridge volumes (0x01e0 + k / 0x02e0 + k) and status-bridge
-// volumes (0x01f0 + k / 0x02f0 + k). Build it inside a forked child.
+// 0x1000 + i, the secondary's 0x2000 + i; with bridges, each array also has
+// `bridges` data-bridge volumes (0x0e00 + k on the primary, 0x0e80 + k on
+// the secondary) and status-bridge volumes (0x0f00 + k, 0x0f80 + k). Build
+// it inside a forked child.
 #pragma once
 
 #include <fmt/format.h>
@@ -34,16 +35,17 @@ struct RemoteTopologyConfig {
   double distance_km = 10;
   uint32_t drives = 2;
   uint64_t cache_slots = 1024;
+  nlohmann::json drive;  // the arrays' "drive" settings; empty: the defaults
   fw::ControllerConfig firmware;
 };
 
-inline uint16_t primary_volume(uint32_t i) { return static_cast<uint16_t>(0x0100 + i); }
-inline uint16_t secondary_volume(uint32_t i) { return static_cast<uint16_t>(0x0200 + i); }
+inline uint16_t primary_volume(uint32_t i) { return static_cast<uint16_t>(0x1000 + i); }
+inline uint16_t secondary_volume(uint32_t i) { return static_cast<uint16_t>(0x2000 + i); }
 inline uint16_t data_bridge(bool primary, uint32_t k) {
-  return static_cast<uint16_t>((primary ? 0x01e0 : 0x02e0) + k);
+  return static_cast<uint16_t>((primary ? 0x0e00 : 0x0e80) + k);
 }
 inline uint16_t status_bridge(bool primary, uint32_t k) {
-  return static_cast<uint16_t>((primary ? 0x01f0 : 0x02f0) + k);
+  return static_cast<uint16_t>((primary ? 0x0f00 : 0x0f80) + k);
 }
 
 class RemoteTopology {
@@ -91,6 +93,7 @@ class RemoteTopology {
   sc::StorageArray& primary() { return primary_; }
   sc::StorageArray& secondary() { return secondary_; }
   fw::Controller& primary_firmware() { return *primary_fw_; }
+  sc::ArrayHardware& primary_hardware() { return *primary_hw_; }
   fw::Controller& secondary_firmware() { return *secondary_fw_; }
   sc::FcLink& link(std::size_t i) { return *links_.at(i); }
   const RemoteTopologyConfig& config() const { return config_; }
@@ -145,7 +148,7 @@ class RemoteTopology {
   using Volume = sc::Volume;
   static nlohmann::json array(const RemoteTopologyConfig& c, bool primary) {
     nlohmann::json volumes = nlohmann::json::array();
-    volumes.push_back({{"first_device", fmt::format("{:#06x}", primary ? 0x0100 : 0x0200)},
+    volumes.push_back({{"first_device", fmt::format("{:#06x}", primary ? 0x1000 : 0x2000)},
                        {"count", c.volumes},
                        {"model", "FBA"},
                        {"tracks", c.tracks}});
@@ -158,7 +161,10 @@ class RemoteTopology {
                            {"tracks", c.bridge_tracks}});
       }
     }
-    return {{"cache", {{"slots", c.cache_slots}}}, {"drives", c.drives}, {"volumes", volumes}};
+    nlohmann::json a = {
+        {"cache", {{"slots", c.cache_slots}}}, {"drives", c.drives}, {"volumes", volumes}};
+    if (!c.drive.is_null()) a["drive"] = c.drive;
+    return a;
   }
 
   RemoteTopologyConfig config_;

@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(bridge_setup_runs_the_fig6_sequence_between_the_two_firmwar
         {"established_us", sc_core::sc_time_stamp().to_seconds() * 1e6},
         {"query", t.primary_command(fw::kQueryBridge, data_bridge(true, 0), 0).message}};
   });
-  BOOST_TEST(r["establish"] == "bridge 0x01e0 establishing with 0x02e0");
+  BOOST_TEST(r["establish"] == "bridge 0x0e00 establishing with 0x0e80");
   BOOST_TEST(r["step_after_command"] == 602);
   BOOST_TEST(r["state"] == "established");
   BOOST_TEST(r["step"] == 614);
@@ -123,7 +123,7 @@ BOOST_AUTO_TEST_CASE(bridge_setup_runs_the_fig6_sequence_between_the_two_firmwar
   BOOST_TEST(us >= 5 * 102.0);
   BOOST_TEST(us <= 5 * 102.0 + 60);  // firmware steps and the 10 us polling of the test
   BOOST_TEST(r["query"] ==
-             "bridge 0x01e0 primary side established (step 614); volume synchronization queue 0, "
+             "bridge 0x0e00 primary side established (step 614); volume synchronization queue 0, "
              "0 of 16 slots awaiting status");
 }
 
@@ -139,8 +139,8 @@ BOOST_AUTO_TEST_CASE(a_bridge_whose_secondary_side_is_not_defined_fails_at_step_
   BOOST_TEST(r["state"] == "failed");
   BOOST_TEST(
       r["query"] ==
-      "bridge 0x01e0 primary side failed (step 604): step 604: "
-      "UPDATE_SECONDARY_DEVICE_STATUS refused: volume 0x02e0 is not a data bridge defined "
+      "bridge 0x0e00 primary side failed (step 604): step 604: "
+      "UPDATE_SECONDARY_DEVICE_STATUS refused: volume 0x0e80 is not a data bridge defined "
       "on the secondary side; volume synchronization queue 0, 0 of 16 slots awaiting status");
 }
 
@@ -233,13 +233,14 @@ BOOST_AUTO_TEST_CASE(bridge_volumes_refuse_host_writes_and_pairs) {
         {"write_data_bridge", t.primary().write(0, data_bridge(true, 0), 0, 1, data).message},
         {"write_secondary_status_bridge",
          t.secondary().write(0, status_bridge(false, 0), 0, 1, data).message},
-        {"pair", t.primary_command(fw::kEstablishPair, data_bridge(true, 0), 0x0200).message}};
+        {"pair",
+         t.primary_command(fw::kEstablishPair, data_bridge(true, 0), secondary_volume(0)).message}};
   });
   BOOST_TEST(r["write_data_bridge"].get<std::string>().find("it is a data bridge volume") !=
              std::string::npos);
   BOOST_TEST(r["write_secondary_status_bridge"].get<std::string>().find(
                  "it is a status bridge volume") != std::string::npos);
-  BOOST_TEST(r["pair"] == "ESTABLISH_PAIR refused: volume 0x01e0 is a bridge volume");
+  BOOST_TEST(r["pair"] == "ESTABLISH_PAIR refused: volume 0x0e00 is a bridge volume");
 }
 
 // Every host bridge command in every state of the bridge: its transition or
@@ -302,41 +303,41 @@ BOOST_AUTO_TEST_CASE(every_bridge_command_in_every_state) {
     return out;
   });
   const std::vector<std::string> expected = {
-      "undefined establish: invalid state ESTABLISH_BRIDGE refused: volume 0x01e0 is not a "
+      "undefined establish: invalid state ESTABLISH_BRIDGE refused: volume 0x0e00 is not a "
       "defined bridge",
-      "undefined remove: invalid state REMOVE_BRIDGE refused: volume 0x01e0 is not a defined "
+      "undefined remove: invalid state REMOVE_BRIDGE refused: volume 0x0e00 is not a defined "
       "bridge",
-      "undefined query: ok volume 0x01e0 is not a bridge",
+      "undefined query: ok volume 0x0e00 is not a bridge",
       "define bad side: bad parameter DEFINE_BRIDGE refused: side 2 is neither 0 (primary) nor 1 "
       "(secondary)",
       "define same volume: bad parameter DEFINE_BRIDGE refused: the data and status bridges must "
-      "be two volumes, both are 0x01e0",
+      "be two volumes, both are 0x0e00",
       "define no volume: bad parameter DEFINE_BRIDGE refused: no volume 0x0777",
-      "define: ok bridge 0x01e0 defined, primary side, status bridge 0x01f0",
-      "defined define: invalid state DEFINE_BRIDGE refused: volume 0x01e0 is a bridge volume "
+      "define: ok bridge 0x0e00 defined, primary side, status bridge 0x0f00",
+      "defined define: invalid state DEFINE_BRIDGE refused: volume 0x0e00 is a bridge volume "
       "already",
       "defined bad link: bad parameter ESTABLISH_BRIDGE refused: data link 9 does not exist (2 "
       "links)",
-      "establish: ok bridge 0x01e0 establishing with 0x02e0",
-      "establishing establish: invalid state ESTABLISH_BRIDGE refused: bridge 0x01e0 is "
+      "establish: ok bridge 0x0e00 establishing with 0x0e80",
+      "establishing establish: invalid state ESTABLISH_BRIDGE refused: bridge 0x0e00 is "
       "establishing",
-      "establishing remove: invalid state REMOVE_BRIDGE refused: bridge 0x01e0 is establishing",
-      "failed query: ok bridge 0x01e0 primary side failed (step 604): step 604: "
-      "UPDATE_SECONDARY_DEVICE_STATUS refused: volume 0x02e0 is not a data bridge defined on the "
+      "establishing remove: invalid state REMOVE_BRIDGE refused: bridge 0x0e00 is establishing",
+      "failed query: ok bridge 0x0e00 primary side failed (step 604): step 604: "
+      "UPDATE_SECONDARY_DEVICE_STATUS refused: volume 0x0e80 is not a data bridge defined on the "
       "secondary side; volume synchronization queue 0, 0 of 16 slots awaiting status",
-      "failed establish: invalid state ESTABLISH_BRIDGE refused: bridge 0x01e0 is failed",
-      "failed remove: ok bridge 0x01e0 removed: defined",
-      "establish again: ok bridge 0x01e0 establishing with 0x02e0",
-      "established establish: invalid state ESTABLISH_BRIDGE refused: bridge 0x01e0 is "
+      "failed establish: invalid state ESTABLISH_BRIDGE refused: bridge 0x0e00 is failed",
+      "failed remove: ok bridge 0x0e00 removed: defined",
+      "establish again: ok bridge 0x0e00 establishing with 0x0e80",
+      "established establish: invalid state ESTABLISH_BRIDGE refused: bridge 0x0e00 is "
       "established",
-      "established define: invalid state DEFINE_BRIDGE refused: volume 0x01e0 is a bridge volume "
+      "established define: invalid state DEFINE_BRIDGE refused: volume 0x0e00 is a bridge volume "
       "already",
-      "established syncing remove: invalid state REMOVE_BRIDGE refused: bridge 0x01e0 is the last "
+      "established syncing remove: invalid state REMOVE_BRIDGE refused: bridge 0x0e00 is the last "
       "bridge and 2 volumes wait for it",
-      "established remove: ok bridge 0x01e0 removed: defined",
-      "defined remove: ok bridge 0x01e0 no longer defined",
-      "removed query: ok volume 0x01e0 is not a bridge",
-      "secondary after remove: bridge 0x02e0 secondary side defined (step 600)",
+      "established remove: ok bridge 0x0e00 removed: defined",
+      "defined remove: ok bridge 0x0e00 no longer defined",
+      "removed query: ok volume 0x0e00 is not a bridge",
+      "secondary after remove: bridge 0x0e80 secondary side defined (step 600)",
   };
   BOOST_TEST(r.size() == expected.size());
   for (std::size_t i = 0; i < std::min(r.size(), expected.size()); ++i) {
