@@ -96,6 +96,7 @@ class RemoteTopology {
   sc::ArrayHardware& primary_hardware() { return *primary_hw_; }
   fw::Controller& secondary_firmware() { return *secondary_fw_; }
   sc::FcLink& link(std::size_t i) { return *links_.at(i); }
+  sc::LinkAdapter& forward_adapter() { return forward_; }
   const RemoteTopologyConfig& config() const { return config_; }
 
   fw::CommandStatus primary_command(uint16_t code, uint16_t a, uint16_t b,

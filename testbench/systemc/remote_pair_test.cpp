@@ -20,11 +20,14 @@
 #include "systemc/link_adapter/link_adapter.h"
 #include "systemc/link_adapter/remote_commit.h"
 #include "testbench/common/host_data.h"
+#include "testbench/common/remote_topology.h"
 #include "testbench/common/sc_fork.h"
 
 using namespace copysim;
 using namespace copysim::sc;
 using copysim::testing::fill_user_block;
+using copysim::testing::RemoteTopology;
+using copysim::testing::RemoteTopologyConfig;
 using copysim::testing::run_forked;
 using nlohmann::json;
 
@@ -370,4 +373,67 @@ BOOST_AUTO_TEST_CASE(terminating_a_pair_mid_copy_lets_the_copy_end_then_frees_ev
   BOOST_TEST(r["secondary_write"] == "ok");
   BOOST_TEST(r["masters"] == 0);
   BOOST_TEST(r["movers"] == 0);
+}
+
+// Two links: link 0 fails during the initial copy and stays down. The copy
+// and then the full-duplex writes move to link 1; the pair never suspends,
+// and the secondary ends equal.
+BOOST_AUTO_TEST_CASE(a_link_failure_with_another_link_up_moves_the_traffic_to_it) {
+  RemoteTopologyConfig c;
+  c.links = 2;
+  c.return_links = 0;
+  c.tracks = 100;
+  const json r = json::parse(run_forked([&] {
+    RemoteTopology t(c);
+    json out;
+    sc_core::sc_spawn([&] {
+      const uint16_t p = copysim::testing::primary_volume(0);
+      t.primary_command(fw::kEstablishPath, 0, 0);
+      t.primary_command(fw::kEstablishPair, p, copysim::testing::secondary_volume(0));
+      bool suspended = false;
+      auto& path0 = t.forward_adapter().path(0);
+      auto& path1 = t.forward_adapter().path(1);
+      for (int i = 0; i < 100 && (path0.stats().commits == 0 || path1.stats().commits == 0); ++i) {
+        wait(sc_core::sc_time(100, sc_core::SC_US));
+      }
+      const uint64_t on0_before = path0.stats().commits;
+      const uint64_t on1_before = path1.stats().commits;
+      t.link(0).set_up(false);
+      const uint64_t on0_down = path0.stats().commits;
+      std::mt19937_64 rng(7);
+      std::vector<uint8_t> data(8 * 512);
+      uint64_t writes = 0;
+      // Writes during the rest of the copy, then 200 in full duplex.
+      for (int in_full_duplex = 0; in_full_duplex < 200;) {
+        in_full_duplex += t.primary_firmware().pairs().state(p) == fw::PairState::full_duplex;
+        const uint64_t block = rng() % (c.tracks * 128 - 8);
+        for (uint32_t k = 0; k < 8; ++k) {
+          fill_user_block(std::span(data).subspan(k * 512, 512), p, block + k, rng() | 1);
+        }
+        if (!t.primary().write(0, p, block, 8, data).ok()) throw std::runtime_error("write failed");
+        if (++writes > 5000) throw std::runtime_error("no full duplex after 5000 writes");
+        suspended |= t.primary_firmware().pairs().state(p) == fw::PairState::suspended;
+        // Slower while the copy runs, so that it can catch up.
+        wait(sc_core::sc_time(in_full_duplex > 0 ? 100 : 1000, sc_core::SC_US));
+      }
+      out = {{"on0_before", on0_before},
+             {"on1_before", on1_before},
+             {"on0_after", path0.stats().commits - on0_down},
+             {"on1_after", path1.stats().commits - on1_before},
+             {"mirrored", t.primary_firmware().pairs().mirrored_writes()},
+             {"suspended", suspended},
+             {"differing", t.differing_tracks(0)}};
+      sc_core::sc_stop();
+    });
+    sc_core::sc_start();
+    return out.dump();
+  }));
+  BOOST_TEST_CONTEXT(r.dump()) {
+    BOOST_TEST(r["on0_before"].get<int>() > 0);  // the copy was using link 0
+    BOOST_TEST(r["on0_after"] == 0);             // nothing more on the failed link
+    BOOST_TEST(r["on1_after"].get<int>() > 100);
+    BOOST_TEST(r["mirrored"].get<int>() >= 199);
+    BOOST_TEST(r["suspended"] == false);
+    BOOST_TEST(r["differing"] == 0);
+  }
 }
