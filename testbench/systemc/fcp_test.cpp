@@ -156,6 +156,24 @@ BOOST_AUTO_TEST_CASE(the_fcp_command_carries_the_write_control_information) {
   BOOST_CHECK_THROW(decode_fcp_cmnd(std::span(extended).first(40)), std::invalid_argument);
 }
 
+BOOST_AUTO_TEST_CASE(a_bridge_header_names_the_final_volume_and_block) {
+  RemoteWriteControl c{0x1003, 256, 0x0e80, 640, 128, 41};
+  c.bridged = true;
+  c.final_device = 0x2003;
+  c.final_block = 256;
+  const auto extended = encode_fcp_cmnd(c, true);
+  BOOST_TEST((extended[27] & 0x40) != 0);  // CONTROL byte, vendor bit 6
+  BOOST_TEST((decode_fcp_cmnd(extended) == c));
+  const RemoteWriteControl plain = decode_fcp_cmnd(encode_fcp_cmnd(c, false));
+  BOOST_TEST(plain.bridged);  // the rest rides with the data
+  c.bridged = false;
+  const auto unbridged = encode_fcp_cmnd(c, true);
+  BOOST_TEST((unbridged[27] & 0x40) == 0);
+  const RemoteWriteControl u = decode_fcp_cmnd(unbridged);
+  BOOST_TEST(u.final_device == 0);
+  BOOST_TEST(u.final_block == 0u);
+}
+
 // Without transfer ready a write costs its serialization and one round trip;
 // with it, two.
 BOOST_AUTO_TEST_CASE(one_write_costs_one_round_trip_without_transfer_ready_and_two_with_it) {
