@@ -99,16 +99,13 @@ Task BridgeService::serve(uint16_t id, uint64_t generation) {
       ++stats_.rounds;
       co_await compute{config_.snapshot_cycles_per_track * pointers.size()};
       std::size_t sent = 0;
-      for (; sent < pointers.size(); ++sent) {
-        b = find(id);
-        if (job->stopping_ || !job->failure_.empty()) break;
-        if (b->free_slots == 0) {
-          co_await b->changed->wait();
-          --sent;
+      while (sent < pointers.size() && !job->stopping_ && job->failure_.empty()) {
+        if (find(id)->free_slots == 0) {
+          co_await find(id)->changed->wait();  // a status frees a slot
           continue;
         }
         co_await compute{config_.send_cycles_per_track};
-        send_slot(*find(id), *job, pointers[sent]);
+        send_slot(*find(id), *job, pointers[sent++]);
       }
       for (; sent < pointers.size(); ++sent) changed.set(pointers[sent]);  // not sent: marked
       while (job->in_flight_ > 0) co_await job->progress_.wait();
