@@ -117,8 +117,11 @@ class BridgeService final : public PairSyncQueue, public RemoteWriteObserver {
  private:
   struct Bridge;
   class Job;
+  // A slot of the secondary data bridge: free while its sequence is 0; a
+  // slot whose send failed keeps its sequence, with no job, until its
+  // status comes back.
   struct Slot {
-    Job* job = nullptr;  // null: free
+    Job* job = nullptr;
     uint64_t track = 0;
     uint32_t sequence = 0;
   };
