@@ -4,6 +4,16 @@
 #include "firmware/bridge/bridge_parts.h"
 
 namespace copysim::fw {
+namespace {
+
+// Why the other array's firmware did not carry out a command; empty if it did.
+std::string refusal(const std::vector<uint8_t>& reply) {
+  if (reply.empty()) return "no link to the other array";
+  CommandStatus s = decode_status(reply);
+  return s.ok() ? std::string{} : std::move(s.message);
+}
+
+}  // namespace
 
 std::string_view to_string(BridgeSide side) {
   return side == BridgeSide::primary ? "primary side" : "secondary side";
@@ -201,55 +211,29 @@ Task BridgeService::set_up(uint16_t id) {
   Bridge* b = find(id);
   ++b->tcbs;
   co_await compute{config_.command_cycles};
-  auto failed = [&](const std::vector<uint8_t>& reply, std::string& why) {
-    if (reply.empty()) {
-      why = "no link to the other array";
-      return true;
-    }
-    const CommandStatus s = decode_status(reply);
-    why = s.message;
-    return !s.ok();
+  const std::pair<uint32_t, CommandBlock> steps[] = {
+      // 604: the secondary's data bridge becomes the secondary of the data
+      // bridge pair; it checks that its geometry can hold the ring.
+      {604,
+       {kUpdateSecondaryDeviceStatus,
+        b->data_bridge,
+        b->peer_data_bridge,
+        {0, b->blocks_per_track, b->tracks}}},
+      // 606: a path from the secondary back to the primary, for status.
+      {606, {kEstablishStatusPath, b->data_bridge, b->peer_data_bridge, {b->status_link, 0, 0}}},
+      // 608: the status bridge pair, from the secondary's status bridge to ours.
+      {608,
+       {kEstablishStatusBridge,
+        b->peer_status_bridge,
+        b->status_bridge,
+        {b->peer_data_bridge, b->data_bridge, 0}}},
   };
-  std::string why;
-  // 604: the secondary's data bridge becomes the secondary of the data
-  // bridge pair; it checks that its geometry can hold the ring.
-  set_step(*b, 604);
-  {
-    auto call = to_peer({kUpdateSecondaryDeviceStatus,
-                         b->data_bridge,
-                         b->peer_data_bridge,
-                         {0, b->blocks_per_track, b->tracks}});
+  for (const auto& [step, block] : steps) {
+    set_step(*b, step);
+    auto call = to_peer(block);
     const auto reply = co_await call;
     b = find(id);
-    if (failed(reply, why)) {
-      fail_setup(*b, why);
-      --b->tcbs;
-      co_return;
-    }
-  }
-  // 606: a path from the secondary back to the primary, for status.
-  set_step(*b, 606);
-  {
-    auto call = to_peer(
-        {kEstablishStatusPath, b->data_bridge, b->peer_data_bridge, {b->status_link, 0, 0}});
-    const auto reply = co_await call;
-    b = find(id);
-    if (failed(reply, why)) {
-      fail_setup(*b, why);
-      --b->tcbs;
-      co_return;
-    }
-  }
-  // 608: the status bridge pair, from the secondary's status bridge to ours.
-  set_step(*b, 608);
-  {
-    auto call = to_peer({kEstablishStatusBridge,
-                         b->peer_status_bridge,
-                         b->status_bridge,
-                         {b->peer_data_bridge, b->data_bridge, 0}});
-    const auto reply = co_await call;
-    b = find(id);
-    if (failed(reply, why)) {
+    if (const std::string why = refusal(reply); !why.empty()) {
       fail_setup(*b, why);
       --b->tcbs;
       co_return;
@@ -377,33 +361,27 @@ Task BridgeService::answer_status_bridge(uint16_t id, uint64_t generation) {
   Bridge* b = find(id);
   ++b->tcbs;
   co_await compute{config_.command_cycles};
-  bool ok = true;
-  std::string why;
-  {
-    auto call = to_peer({kUpdateSecondaryDeviceStatus,
-                         b->status_bridge,
-                         b->peer_status_bridge,
-                         {1, b->blocks_per_track, 1}});
+  const std::pair<uint32_t, CommandBlock> steps[] = {
+      {610,
+       {kUpdateSecondaryDeviceStatus,
+        b->status_bridge,
+        b->peer_status_bridge,
+        {1, b->blocks_per_track, 1}}},
+      {612, {kBridgeNotify, b->peer_data_bridge, b->data_bridge, {}}},
+  };
+  for (const auto& [step, block] : steps) {
+    auto call = to_peer(block);
     const auto reply = co_await call;
     b = find(id);
-    ok = !reply.empty() && decode_status(reply).ok();
-    if (!ok) why = reply.empty() ? "no link to the primary" : decode_status(reply).message;
-  }
-  if (ok && b->generation == generation) {
-    set_step(*b, 610);
-    auto call = to_peer({kBridgeNotify, b->peer_data_bridge, b->data_bridge, {}});
-    const auto reply = co_await call;
-    b = find(id);
-    ok = !reply.empty() && decode_status(reply).ok();
-    if (!ok) why = reply.empty() ? "no link to the primary" : decode_status(reply).message;
+    const std::string why = refusal(reply);
+    if (b->generation != generation || !why.empty()) {
+      --b->tcbs;
+      if (b->generation == generation) fail_setup(*b, why);
+      co_return;
+    }
+    set_step(*b, step);
   }
   --b->tcbs;
-  if (b->generation != generation) co_return;
-  if (!ok) {
-    fail_setup(*b, why);
-    co_return;
-  }
-  set_step(*b, 612);
   go_established(*b);
 }
 
@@ -480,7 +458,7 @@ CommandStatus BridgeService::remove(const CommandBlock& c) {
 Task BridgeService::tell_peer_removed(CommandBlock block) {
   auto call = to_peer(block);
   const auto reply = co_await call;
-  if (reply.empty() || !decode_status(reply).ok()) {
+  if (!refusal(reply).empty()) {
     dispatcher_.hardware().log(LogLevel::warning, "the secondary did not remove bridge " +
                                                       device_name(block.primary_volume));
   }
