@@ -12,7 +12,14 @@ Controller::Controller(Hardware& hardware, ControllerConfig config)
       transfers_(dispatcher_, masters_, movers_, links_, config.transfer, commands_),
       bridges_(dispatcher_, commands_, config.bridge),
       pairs_(dispatcher_, masters_, movers_, links_, config.transfer, commands_,
-             config.mirror_tcbs) {
+             config.mirror_tcbs),
+      copier_(hardware, locks_),
+      gate_(hardware, locks_),
+      local_pairs_(dispatcher_, commands_, gate_, copier_, config.local_pairs),
+      clones_(dispatcher_, commands_, gate_, copier_, config.clones) {
+  gate_.add(local_pairs_);
+  gate_.add(clones_);
+  gate_.forward_writes_to(&pairs_);
   pairs_.use_sync_queue(&bridges_);
   bridges_.in_pair = [this](uint16_t device) { return pairs_.in_pair(device); };
 }

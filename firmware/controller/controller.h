@@ -6,7 +6,12 @@
 #include <memory>
 
 #include "firmware/bridge/bridge_service.h"
+#include "firmware/clone/clone_service.h"
 #include "firmware/command/command_block.h"
+#include "firmware/local_copy/host_io_gate.h"
+#include "firmware/local_copy/track_copier.h"
+#include "firmware/local_copy/track_locks.h"
+#include "firmware/local_pairs/local_pair_service.h"
 #include "firmware/remote_copy/remote_pairs.h"
 #include "firmware/remote_copy/transfer_service.h"
 #include "firmware/runtime/dispatcher.h"
@@ -21,6 +26,8 @@ struct ControllerConfig {
   uint32_t mirror_tcbs = 256;
   BlockTransferConfig transfer;
   BridgeConfig bridge;
+  LocalPairConfig local_pairs;
+  CloneConfig clones;
 };
 
 class Controller final : public CommandSink {
@@ -37,6 +44,12 @@ class Controller final : public CommandSink {
   TransferService& transfers() { return transfers_; }
   RemotePairService& pairs() { return pairs_; }
   BridgeService& bridges() { return bridges_; }
+  LocalPairService& local_pairs() { return local_pairs_; }
+  CloneService& clones() { return clones_; }
+  // Host IO passes here: the hardware's interceptor and write observer
+  // (ArrayHardware::intercept_host_io, observe_host_writes).
+  HostIoGate& host_io() { return gate_; }
+  TrackCopier& copier() { return copier_; }
 
  private:
   Dispatcher dispatcher_;
@@ -47,6 +60,11 @@ class Controller final : public CommandSink {
   TransferService transfers_;
   BridgeService bridges_;  // outlives the pairs, whose copies it may hold
   RemotePairService pairs_;
+  TrackLocks locks_;
+  TrackCopier copier_;
+  HostIoGate gate_;
+  LocalPairService local_pairs_;
+  CloneService clones_;
 };
 
 }  // namespace copysim::fw

@@ -90,6 +90,12 @@ class Hardware {
   // Host writes to a volume of this array are refused (a volume reserved
   // for internal use, like a bridge volume), or allowed again.
   virtual void set_reserved(uint16_t device, bool on, std::string_view why) = 0;
+  // Host reads and writes of a volume of this array are refused (a clone
+  // destination before ACTIVATE), or allowed again.
+  virtual void set_not_ready(uint16_t device, bool on, std::string_view why) = 0;
+  // From a command handler: the control-store accesses its work took (bits
+  // set across a volume's tables, say). The command's status waits for them.
+  virtual void control_store_work(uint64_t accesses) = 0;
 
   // A command block for the other array's firmware, carried by a control
   // exchange on the link; `done` gets its status bytes (empty: no link).
@@ -136,6 +142,17 @@ class HostWriteObserver {
   virtual ~HostWriteObserver() = default;
   virtual void host_write(uint16_t device, uint64_t first_block, uint32_t blocks,
                           std::function<void()> done) = 0;
+};
+
+// Host IO the firmware acts on before its data moves (copy-before-write,
+// clone indirection): called once a host read or write is accepted; the
+// data moves when `proceed` is called. A write that proceeds always reaches
+// HostWriteObserver::host_write once its data is in cache.
+class HostIoInterceptor {
+ public:
+  virtual ~HostIoInterceptor() = default;
+  virtual void host_io_starting(uint16_t device, uint64_t first_block, uint32_t blocks, bool write,
+                                std::function<void()> proceed) = 0;
 };
 
 // Remote writes the firmware must see once they are in this array's cache

@@ -9,6 +9,10 @@
 
 namespace copysim::fw {
 
+// Control-store words (64 bits) a command touches to set or merge a bitmap
+// of `tracks` bits.
+inline uint64_t bitmap_words(uint64_t tracks) { return (tracks + 63) / 64; }
+
 class TrackBitmap {
  public:
   explicit TrackBitmap(uint64_t tracks = 0) : bits_(tracks, false) {}

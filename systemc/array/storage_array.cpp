@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 #include "systemc/config/json_reader.h"
 #include "systemc/storage/drive.h"
@@ -40,6 +41,10 @@ StorageArray::StorageArray(const sc_core::sc_module_name& name, const ArrayConfi
     host_adapters_.back()->write_protection = [this](uint16_t device) -> const std::string* {
       auto it = write_protected_.find(device);
       return it == write_protected_.end() ? nullptr : &it->second;
+    };
+    host_adapters_.back()->not_ready = [this](uint16_t device) -> const std::string* {
+      auto it = not_ready_.find(device);
+      return it == not_ready_.end() ? nullptr : &it->second;
     };
     host_adapters_.back()->on_io = [this](uint16_t device, bool is_write, uint64_t bytes,
                                           const IoStatus& s) {
@@ -139,6 +144,45 @@ void StorageArray::set_write_protected(uint16_t device, bool on, std::string rea
   } else {
     write_protected_.erase(device);
   }
+}
+
+void StorageArray::set_not_ready(uint16_t device, bool on, std::string reason) {
+  if (on) {
+    not_ready_[device] = std::move(reason);
+  } else {
+    not_ready_.erase(device);
+  }
+}
+
+void StorageArray::set_io_interceptor(
+    std::function<void(uint16_t, uint64_t, uint32_t, bool, std::function<void()>)> interceptor) {
+  for (auto& ha : host_adapters_) ha->on_io_starting = interceptor;
+}
+
+std::vector<uint8_t> StorageArray::peek(uint16_t device, uint64_t block, uint32_t count) {
+  using checkcode::kStoredBlockBytes;
+  using checkcode::kUserDataBytes;
+  const Volume* v = volume(device);
+  if (v == nullptr || block + count > v->geometry.blocks()) {
+    throw std::out_of_range(fmt::format("{}: no blocks {}..{} on device {:#06x}", name(), block,
+                                        block + count, device));
+  }
+  const uint32_t bpt = v->geometry.blocks_per_track;
+  std::vector<uint8_t> out(std::size_t{count} * kUserDataBytes);
+  std::array<uint8_t, kStoredBlockBytes> stored{};
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint64_t b = block + i;
+    Slot* slot = cache_->lookup({device, b / bpt});
+    const auto in_track = static_cast<uint32_t>(b % bpt);
+    if (slot != nullptr && slot->valid[in_track]) {
+      const auto src = slot->block(in_track);
+      std::copy(src.begin(), src.end(), stored.begin());
+    } else {
+      v->drive->peek(v->lba(b / bpt, in_track), stored);
+    }
+    std::copy_n(stored.begin(), kUserDataBytes, out.begin() + std::ptrdiff_t(i * kUserDataBytes));
+  }
+  return out;
 }
 
 void StorageArray::set_write_observer(

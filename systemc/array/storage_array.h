@@ -58,8 +58,20 @@ class StorageArray : public sc_core::sc_module {
   void set_write_observer(
       std::function<void(uint16_t, uint64_t, uint32_t, std::function<void()>)> observer);
 
+  // Host IO waits, before its data moves, for `interceptor` to call proceed
+  // (HostAdapter::on_io_starting).
+  void set_io_interceptor(
+      std::function<void(uint16_t, uint64_t, uint32_t, bool, std::function<void()>)> interceptor);
+
   // Host writes to `device` are refused (`reason` says why), or allowed again.
   void set_write_protected(uint16_t device, bool on, std::string reason = {});
+  // Host reads and writes of `device` are refused (not ready), or allowed again.
+  void set_not_ready(uint16_t device, bool on, std::string reason = {});
+
+  // The user data of blocks [block, block + count) as the array holds them
+  // now (cache first, then the drive), taking no simulated time: a
+  // testbench's backdoor for reference images, never the data path.
+  std::vector<uint8_t> peek(uint16_t device, uint64_t block, uint32_t count);
 
   uint32_t host_ports() const;
   const Volume* volume(uint16_t device) const;
@@ -93,6 +105,7 @@ class StorageArray : public sc_core::sc_module {
   std::vector<uint16_t> devices_;
   std::unordered_map<uint16_t, VolumeStats> volume_stats_;
   std::unordered_map<uint16_t, std::string> write_protected_;
+  std::unordered_map<uint16_t, std::string> not_ready_;
 };
 
 }  // namespace copysim::sc

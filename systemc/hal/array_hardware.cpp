@@ -27,7 +27,30 @@ ArrayHardware::ArrayHardware(const sc_core::sc_module_name& name, StorageArray& 
 
 void ArrayHardware::accept_commands(fw::CommandSink& sink) {
   commands_ = &sink;
-  array_.set_command_sink([&sink](std::span<const uint8_t> block) { return sink.command(block); });
+  array_.set_command_sink([this, &sink](std::span<const uint8_t> block) {
+    in_command_ = true;
+    command_accesses_ = 0;
+    std::vector<uint8_t> status = sink.command(block);
+    in_command_ = false;
+    // In pieces: SharedMemory::access counts in unsigned.
+    for (uint64_t left = command_accesses_; left > 0;) {
+      const auto n = static_cast<unsigned>(std::min<uint64_t>(left, 1'000'000));
+      array_.shared_memory().access(n);
+      left -= n;
+    }
+    return status;
+  });
+}
+
+void ArrayHardware::control_store_work(uint64_t accesses) {
+  if (in_command_) command_accesses_ += accesses;
+}
+
+void ArrayHardware::intercept_host_io(fw::HostIoInterceptor& interceptor) {
+  array_.set_io_interceptor([&interceptor](uint16_t device, uint64_t block, uint32_t count,
+                                           bool write, std::function<void()> proceed) {
+    interceptor.host_io_starting(device, block, count, write, std::move(proceed));
+  });
 }
 
 void ArrayHardware::observe_host_writes(fw::HostWriteObserver& observer) {
@@ -209,6 +232,10 @@ void ArrayHardware::read_blocks(uint16_t device, uint64_t block, uint32_t blocks
 
 void ArrayHardware::set_reserved(uint16_t device, bool on, std::string_view why) {
   array_.set_write_protected(device, on, std::string(why));
+}
+
+void ArrayHardware::set_not_ready(uint16_t device, bool on, std::string_view why) {
+  array_.set_not_ready(device, on, std::string(why));
 }
 
 // The track goes from the primary's cache (staged first if it is not

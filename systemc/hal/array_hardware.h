@@ -30,6 +30,8 @@ class ArrayHardware : public sc_core::sc_module, public fw::Hardware {
   void accept_commands(fw::CommandSink& sink);
   // Host writes wait, once in cache, for `observer` (synchronous copy).
   void observe_host_writes(fw::HostWriteObserver& observer);
+  // Host IO waits, before its data moves, for `interceptor`.
+  void intercept_host_io(fw::HostIoInterceptor& interceptor);
   // Remote writes that arrived (remote_write_arrived) go to `observer`.
   void observe_remote_writes(fw::RemoteWriteObserver& observer) { arrivals_ = &observer; }
   // The other array's hardware: peer_command reaches its firmware. Both
@@ -52,6 +54,8 @@ class ArrayHardware : public sc_core::sc_module, public fw::Hardware {
   void work_available() override { work_.notify(sc_core::SC_ZERO_TIME); }
   void set_secondary_write_protect(uint16_t device, bool on) override;
   void set_reserved(uint16_t device, bool on, std::string_view why) override;
+  void set_not_ready(uint16_t device, bool on, std::string_view why) override;
+  void control_store_work(uint64_t accesses) override;
   void peer_command(std::vector<uint8_t> block,
                     std::function<void(std::vector<uint8_t>)> done) override;
   void copy_track(uint16_t from_device, uint64_t from_track, uint16_t to_device, uint64_t to_track,
@@ -86,6 +90,8 @@ class ArrayHardware : public sc_core::sc_module, public fw::Hardware {
   ArrayHardware* peer_ = nullptr;
   sc_core::sc_event work_;
   uint64_t tracks_sent_ = 0;
+  bool in_command_ = false;
+  uint64_t command_accesses_ = 0;  // control_store_work of the command running
 
   // Sends and other hardware operations run on worker threads that are
   // reused: one is added only when all are busy, so concurrency is never

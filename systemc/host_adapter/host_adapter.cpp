@@ -26,6 +26,8 @@ std::string_view to_string(IoResult result) {
       return "bad buffer";
     case IoResult::write_protected:
       return "write protected";
+    case IoResult::not_ready:
+      return "not ready";
   }
   return "unknown";
 }
@@ -86,8 +88,23 @@ IoStatus HostAdapter::check_request(uint32_t port, uint16_t device, uint64_t blo
   if (bytes != std::size_t{count} * kUserDataBytes) {
     s.result = IoResult::bad_buffer;
     s.message = fmt::format("buffer of {} bytes for {} blocks of 512", bytes, count);
+    return s;
+  }
+  if (const std::string* why = not_ready ? not_ready(device) : nullptr) {
+    s.result = IoResult::not_ready;
+    s.message = fmt::format("device {:#06x} is not ready: {}", device, *why);
   }
   return s;
+}
+
+void HostAdapter::hold(const std::function<void(std::function<void()>)>& start) {
+  bool released = false;
+  sc_core::sc_event release;
+  start([&] {
+    released = true;
+    release.notify(sc_core::SC_ZERO_TIME);
+  });
+  while (!released) sc_core::wait(release);
 }
 
 IoStatus HostAdapter::finish(IoStatus status, uint16_t device, bool is_write, uint64_t bytes,
@@ -129,6 +146,11 @@ IoStatus HostAdapter::read(uint32_t port_index, uint16_t device, uint64_t block,
   send(port.inbound, kFcpCmndPayload);
   processors_.execute(config_.command_cycles);
   shared_memory_.access();  // cache directory lookup
+  if (on_io_starting) {
+    hold([&](std::function<void()> proceed) {
+      on_io_starting(device, block, count, false, std::move(proceed));
+    });
+  }
 
   const uint32_t bpt = volume->geometry.blocks_per_track;
   std::vector<uint8_t> blocks(std::size_t{count} * kStoredBlockBytes);
@@ -204,6 +226,11 @@ IoStatus HostAdapter::write(uint32_t port_index, uint16_t device, uint64_t block
     send(port.outbound, kFcpRspPayload);
     return finish(std::move(status), device, true, 0, start);
   }
+  if (on_io_starting) {
+    hold([&](std::function<void()> proceed) {
+      on_io_starting(device, block, count, true, std::move(proceed));
+    });
+  }
 
   status.cache_hit = cache_.write_blocks(
       device, volume->geometry.blocks_per_track, block, count, [&](uint32_t i, auto dst) {
@@ -214,13 +241,9 @@ IoStatus HostAdapter::write(uint32_t port_index, uint16_t device, uint64_t block
   ++(status.cache_hit ? cache_.stats().write_hits : cache_.stats().write_misses);
   cache_.transfer(uint64_t{count} * kStoredBlockBytes);
   if (on_write_cached) {
-    bool released = false;
-    sc_core::sc_event release;
-    on_write_cached(device, block, count, [&] {
-      released = true;
-      release.notify(sc_core::SC_ZERO_TIME);
+    hold([&](std::function<void()> done) {
+      on_write_cached(device, block, count, std::move(done));
     });
-    while (!released) wait(release);
   }
   send(port.outbound, kFcpRspPayload);
   ++port.ios;

@@ -33,7 +33,15 @@ struct HostAdapterConfig {
   uint64_t command_cycles = 10000;  // processor cycles per host command
 };
 
-enum class IoResult { ok, data_check, no_such_volume, out_of_range, bad_buffer, write_protected };
+enum class IoResult {
+  ok,
+  data_check,
+  no_such_volume,
+  out_of_range,
+  bad_buffer,
+  write_protected,
+  not_ready,
+};
 std::string_view to_string(IoResult result);
 
 struct IoStatus {
@@ -81,8 +89,18 @@ class HostAdapter : public sc_core::sc_module {
   std::function<void(uint16_t device, uint64_t block, uint32_t count, std::function<void()> done)>
       on_write_cached;
 
+  // Called once a host read or write is accepted, before its data moves:
+  // the firmware's local copy services act first (copy-before-write, clone
+  // indirection). The data moves when `proceed` is called; a write that
+  // proceeds always reaches on_write_cached.
+  std::function<void(uint16_t device, uint64_t block, uint32_t count, bool is_write,
+                     std::function<void()> proceed)>
+      on_io_starting;
+
   // Devices that refuse host writes, with the reason given to the host.
   std::function<const std::string*(uint16_t device)> write_protection;
+  // Devices that refuse host reads and writes (not ready), with the reason.
+  std::function<const std::string*(uint16_t device)> not_ready;
 
   IoObserver on_io;
   const HostAdapterConfig& config() const { return config_; }
@@ -95,6 +113,8 @@ class HostAdapter : public sc_core::sc_module {
   IoStatus check_request(uint32_t port, uint16_t device, uint64_t block, uint32_t count,
                          std::size_t bytes, const Volume*& volume) const;
   void send(Resource& direction, uint64_t payload);
+  // Waits until the callback `start` was given is called.
+  static void hold(const std::function<void(std::function<void()>)>& start);
   IoStatus finish(IoStatus status, uint16_t device, bool is_write, uint64_t bytes,
                   const sc_core::sc_time& start);
 

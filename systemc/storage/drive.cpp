@@ -164,6 +164,14 @@ void Drive::read(uint64_t lba, uint32_t blocks, std::span<uint8_t> out) {
   }
 }
 
+void Drive::peek(uint64_t lba, std::span<uint8_t, kStoredBlockBytes> out) const {
+  if (auto it = store_.find(lba); it != store_.end()) {
+    std::copy(it->second.begin(), it->second.end(), out.begin());
+  } else {
+    fill_formatted(lba, out);
+  }
+}
+
 void Drive::write(uint64_t lba, uint32_t blocks, std::span<const uint8_t> in) {
   check_range(lba, blocks, in.size());
   serve(lba, blocks, true);

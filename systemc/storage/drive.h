@@ -73,6 +73,9 @@ class Drive {
   // blocks. `out`/`in` hold blocks x 520 bytes.
   void read(uint64_t lba, uint32_t blocks, std::span<uint8_t> out);
   void write(uint64_t lba, uint32_t blocks, std::span<const uint8_t> in);
+  // The stored block as it is on the media now, taking no simulated time
+  // (a testbench's backdoor, never the data path).
+  void peek(uint64_t lba, std::span<uint8_t, checkcode::kStoredBlockBytes> out) const;
 
   // The mechanical time (seek, rotation, transfer) of an access whose
   // command is decoded at `start_ps`, with the arm where it is now; moves the

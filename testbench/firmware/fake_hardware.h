@@ -75,6 +75,8 @@ class FakeHardware final : public fw::Hardware {
   // The bridge's hardware operations are exercised on the SystemC platform
   // (testbench/systemc/bridge_test.cpp); here they fail visibly.
   std::set<uint16_t> reserved;
+  std::set<uint16_t> not_ready;
+  uint64_t control_store_accesses = 0;
   void set_reserved(uint16_t device, bool on, std::string_view) override {
     if (on) {
       reserved.insert(device);
@@ -82,6 +84,14 @@ class FakeHardware final : public fw::Hardware {
       reserved.erase(device);
     }
   }
+  void set_not_ready(uint16_t device, bool on, std::string_view) override {
+    if (on) {
+      not_ready.insert(device);
+    } else {
+      not_ready.erase(device);
+    }
+  }
+  void control_store_work(uint64_t accesses) override { control_store_accesses += accesses; }
   void peer_command(std::vector<uint8_t>, std::function<void(std::vector<uint8_t>)> done) override {
     at(now_ + 1'000'000, [done] { done({}); });
   }
