@@ -1,7 +1,7 @@
 // A copy service's history log (seed 004 Fig. 11D): when, which pair or
-// session, what happened, and the status before and after. An observer may
-// watch entries as they are appended (a testbench takes its reference
-// images at the points in time this way).
+// session, what happened, and the status before and after. Observers watch
+// entries as they are appended (a testbench takes its reference images at
+// the points in time this way; the host driver streams them as events).
 #pragma once
 
 #include <cstdint>
@@ -26,13 +26,16 @@ class History {
  public:
   void append(HistoryEntry entry) {
     entries_.push_back(std::move(entry));
-    if (observer) observer(entries_.back());
+    for (auto& o : observers_) o(entries_.back());
   }
   const std::vector<HistoryEntry>& entries() const { return entries_; }
-  std::function<void(const HistoryEntry&)> observer;
+  void observe(std::function<void(const HistoryEntry&)> observer) {
+    observers_.push_back(std::move(observer));
+  }
 
  private:
   std::vector<HistoryEntry> entries_;
+  std::vector<std::function<void(const HistoryEntry&)>> observers_;
 };
 
 }  // namespace copysim::fw

@@ -47,6 +47,13 @@ struct RemotePairService::Pair {
   bool released = false;  // control store and protection given back
 };
 
+void RemotePairService::set_state(Pair& pair, PairState to, std::string event) {
+  history_.append({dispatcher_.hardware().now_ps(), pair.primary, pair.primary, pair.secondary,
+                   std::move(event), std::string(to_string(pair.state)),
+                   std::string(to_string(to))});
+  pair.state = to;
+}
+
 RemotePairService::RemotePairService(Dispatcher& dispatcher, TcbPool& masters, TcbPool& movers,
                                      LinkSelector& links, BlockTransferConfig copy,
                                      CommandProcessor& commands, uint32_t mirror_tcbs,
@@ -143,7 +150,7 @@ bool RemotePairService::start_copy(Pair& pair) {
   }
   retire(std::move(pair.copy));
   pair.copy = std::move(copy);
-  pair.state = PairState::duplex_pending;
+  set_state(pair, PairState::duplex_pending, "copy started");
   pair.reason = SuspendReason::none;
   return true;
 }
@@ -161,7 +168,7 @@ void RemotePairService::copy_finished(const PairCopy* copy, TransferOutcome o) {
   for (auto& [primary, p] : pairs_) {
     if (p->copy.get() != copy || p->state != PairState::duplex_pending) continue;
     if (o == TransferOutcome::complete) {
-      p->state = PairState::full_duplex;
+      set_state(*p, PairState::full_duplex, "copy complete");
       p->reason = SuspendReason::none;
     } else if (o == TransferOutcome::failed) {
       if (copy->failure_status() == SendStatus::link_down) {
@@ -255,7 +262,7 @@ CommandStatus RemotePairService::establish_pair(const CommandBlock& b) {
   }
   const bool no_copy = b.parameters[0] == 1;
   if (no_copy) {
-    pair->state = PairState::full_duplex;
+    set_state(*pair, PairState::full_duplex, "establish (no copy)");
   } else {
     pair->changed.set_range(0, tracks);
     if (!start_copy(*pair)) {
@@ -278,7 +285,7 @@ CommandStatus RemotePairService::suspend_pair(const CommandBlock& b) {
                 std::string(to_string(p == nullptr ? PairState::simplex : p->state))};
   }
   if (p->state == PairState::duplex_pending && p->copy) p->copy->stop();
-  p->state = PairState::suspended;
+  set_state(*p, PairState::suspended, "suspend");
   p->reason = SuspendReason::command;
   return {CommandResult::ok, "pair " + device_name(p->primary) + " suspended"};
 }
@@ -310,6 +317,7 @@ CommandStatus RemotePairService::terminate_pair(const CommandBlock& b) {
   }
   std::unique_ptr<Pair> p = std::move(it->second);
   pairs_.erase(it);
+  set_state(*p, PairState::simplex, "terminate");
   if (p->copy && !p->copy->finished()) p->copy->stop();
   if (p->copy && !p->copy->finished()) {
     // Its copy still has sends in flight that use the bitmap: the pair lives
@@ -333,7 +341,7 @@ CommandStatus RemotePairService::query_pair(const CommandBlock& b) const {
 }
 
 void RemotePairService::suspend_for_link_failure(Pair& pair) {
-  pair.state = PairState::suspended;
+  set_state(pair, PairState::suspended, "link failure");
   pair.reason = SuspendReason::link_failure;
   dispatcher_.hardware().log(
       LogLevel::warning, "pair " + device_name(pair.primary) + " suspended: no link carries it");
@@ -345,7 +353,7 @@ void RemotePairService::suspend_for_link_failure(Pair& pair) {
 }
 
 void RemotePairService::suspend_for_error(Pair& pair, const std::string& why) {
-  pair.state = PairState::suspended;
+  set_state(pair, PairState::suspended, "error: " + why);
   pair.reason = SuspendReason::error;
   dispatcher_.hardware().log(LogLevel::error,
                              "pair " + device_name(pair.primary) + " suspended by error: " + why);

@@ -23,6 +23,7 @@
 #include <string_view>
 
 #include "firmware/command/command_block.h"
+#include "firmware/local_copy/history.h"
 #include "firmware/remote_copy/block_transfer.h"
 #include "firmware/remote_copy/track_bitmap.h"
 
@@ -65,6 +66,8 @@ class RemotePairService final : public HostWriteObserver {
   void use_sync_queue(PairSyncQueue* queue) { sync_queue_ = queue; }
   uint64_t mirrored_writes() const { return mirrored_writes_; }
   TcbPool& mirror_tcbs() { return mirrors_; }
+  // State changes: time, primary (as the id), event, old and new state.
+  History& history() { return history_; }
 
  private:
   struct Pair;
@@ -84,6 +87,7 @@ class RemotePairService final : public HostWriteObserver {
   CommandStatus query_pair(const CommandBlock& b) const;
 
   Pair* find(uint16_t primary) const;
+  void set_state(Pair& pair, PairState to, std::string event);
   bool start_copy(Pair& pair);
   void mark(Pair& pair, uint64_t first_block, uint32_t blocks);
   void retire(std::unique_ptr<PairCopy> copy);
@@ -116,6 +120,7 @@ class RemotePairService final : public HostWriteObserver {
   std::deque<MirrorRequest> waiting_mirrors_;       // no mirror TCB was free
   uint32_t sequence_ = 0;
   uint64_t mirrored_writes_ = 0;
+  History history_;
 };
 
 }  // namespace copysim::fw

@@ -67,7 +67,7 @@ json activate_under_writes(uint64_t seed) {
     const bool precopy = rng() % 4 != 0;
     std::vector<std::pair<uint64_t, uint64_t>> extents;  // empty: whole volume
     if (rng() % 3 == 0) extents = {{2 + rng() % 5, 3 + rng() % 6}, {16 + rng() % 4, 2 + rng() % 8}};
-    t.firmware().clones().history().observer = [&](const fw::HistoryEntry& e) {
+    t.firmware().clones().history().observe([&](const fw::HistoryEntry& e) {
       if (e.event != "point in time") return;
       expected = t.array().peek(SRC, 0, blocks);
       if (extents.empty()) return;
@@ -79,7 +79,7 @@ json activate_under_writes(uint64_t seed) {
       for (uint64_t b = 0; b < blocks; ++b) {
         if (!in[b / bpt]) std::fill_n(expected.begin() + std::ptrdiff_t(b * 512), 512, 0);
       }
-    };
+    });
     std::array<uint64_t, 3> p{precopy ? 1u : 0u, 0, 0};
     for (std::size_t i = 0; i < extents.size(); ++i) {
       p[i + 1] = fw::clone_extent(uint32_t(extents[i].first), uint32_t(extents[i].second));

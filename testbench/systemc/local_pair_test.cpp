@@ -86,9 +86,9 @@ json split_and_resync(uint64_t seed) {
     std::mt19937_64 rng(seed);
     json out;
     std::vector<uint8_t> image;  // the primary at the split's point in time
-    t.firmware().local_pairs().history().observer = [&](const fw::HistoryEntry& e) {
+    t.firmware().local_pairs().history().observe([&](const fw::HistoryEntry& e) {
       if (e.event == "point in time") image = t.array().peek(P, 0, uint32_t(t.blocks(P)));
-    };
+    });
     const uint64_t pace = std::array<uint64_t, 3>{1, 3, 15}[rng() % 3];
     auto s = t.command(fw::kCreateLocalPair, P, S, {pace, 0, 0});
     if (!s.ok()) throw std::runtime_error(s.message);
