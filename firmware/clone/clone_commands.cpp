@@ -75,7 +75,22 @@ CloneService::CloneService(Dispatcher& dispatcher, CommandProcessor& commands, H
   commands.add(kAddCloneExtent, "ADD_EXTENT", [this](auto& b) { return add_extent(b); });
 }
 
-CloneService::~CloneService() = default;
+CloneService::~CloneService() {
+  for (const auto& [d, s] : sessions_) {
+    hardware_.release_control_store("clone PB and IND bits", s->ind.bytes());
+  }
+  for (const auto& [source, table] : pb_) {
+    hardware_.release_control_store("clone PB and IND bits", table->bytes());
+  }
+  hardware_.release_control_store("clone sessions", config_.max_sessions * kSessionBytes);
+}
+
+std::optional<uint32_t> CloneService::session_of(uint16_t device) const {
+  for (const auto& [d, s] : sessions_) {
+    if (d == device || s->info.source == device) return s->info.id;
+  }
+  return std::nullopt;
+}
 
 CloneService::Session* CloneService::find(uint16_t destination) const {
   auto it = sessions_.find(destination);
@@ -187,6 +202,14 @@ CommandStatus CloneService::create(const CommandBlock& b, bool activate_now) {
       return {CommandResult::invalid_state,
               fmt::format("{} refused: {} is already in session {}", command,
                           device_name(d == source ? source : destination), s->info.id)};
+    }
+  }
+  if (in_other_service) {
+    for (auto [device, as_target] : {std::pair{source, false}, std::pair{destination, true}}) {
+      if (std::string why = in_other_service(device, as_target); !why.empty()) {
+        return {CommandResult::invalid_state,
+                fmt::format("{} refused: {} is {}", command, device_name(device), why)};
+      }
     }
   }
   std::vector<Extent> extents;

@@ -109,10 +109,17 @@ Task CloneService::copy_program(uint32_t id, uint64_t generation) {
 // Before host IO: a source write copies the tracks still to copy first
 // (Fig. 6 steps 166-168); destination IO fetches tracks whose IND is set.
 void CloneService::before_io(uint16_t device, TrackRange tracks, bool write,
-                             std::function<void()> done) {
+                             std::function<void(std::string)> done) {
   std::vector<std::pair<Session*, uint64_t>> first;
   for (const auto& [d, s] : sessions_) {
-    if (!s->info.os_copy.active || s->activate_pending) continue;
+    if (s->info.os_copy.op_status == CloneOpStatus::failed && d == device) {
+      done(fmt::format("clone session {} failed: {}", s->info.id, s->info.error));
+      return;
+    }
+    if (!s->info.os_copy.active || s->activate_pending ||
+        s->info.os_copy.op_status == CloneOpStatus::failed) {
+      continue;
+    }
     const bool as_source = write && s->info.source == device;
     const bool as_destination = d == device;
     if (!as_source && !as_destination) continue;
@@ -124,14 +131,18 @@ void CloneService::before_io(uint16_t device, TrackRange tracks, bool write,
     }
   }
   if (first.empty()) {
-    done();
+    done({});
     return;
   }
+  // The IO fails if a copy it depends on failed: the destination would
+  // show, or the source would overwrite, data the point in time needs.
   auto left = std::make_shared<std::size_t>(first.size());
-  auto all_done = std::make_shared<std::function<void()>>(std::move(done));
+  auto error = std::make_shared<std::string>();
+  auto all_done = std::make_shared<std::function<void(std::string)>>(std::move(done));
   for (auto [s, t] : first) {
-    copy_track(*s, t, [left, all_done](const std::string&) {
-      if (--*left == 0) (*all_done)();
+    copy_track(*s, t, [left, error, all_done, t](const std::string& e) {
+      if (!e.empty() && error->empty()) *error = fmt::format("track {}: {}", t, e);
+      if (--*left == 0) (*all_done)(*error);
     });
   }
 }

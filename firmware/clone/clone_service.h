@@ -107,12 +107,16 @@ class CloneService final : public LocalCopyParticipant {
   ~CloneService() override;
 
   void before_io(uint16_t device, TrackRange tracks, bool write,
-                 std::function<void()> done) override;
+                 std::function<void(std::string)> done) override;
   void after_write(uint16_t device, TrackRange tracks) override;
 
   // The session whose destination is `destination`.
   std::optional<CloneSessionInfo> session(uint16_t destination) const;
   CloneState state(uint16_t destination) const;
+  // The session `device` is the source or the destination of, if any.
+  std::optional<uint32_t> session_of(uint16_t device) const;
+  // Set by the controller, as LocalPairService::in_other_service.
+  std::function<std::string(uint16_t device, bool as_target)> in_other_service;
   History& history() { return history_; }
 
   // Test access to the PB bits of `source`, to show the consistency check.

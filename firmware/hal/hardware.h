@@ -146,13 +146,16 @@ class HostWriteObserver {
 
 // Host IO the firmware acts on before its data moves (copy-before-write,
 // clone indirection): called once a host read or write is accepted; the
-// data moves when `proceed` is called. A write that proceeds always reaches
-// HostWriteObserver::host_write once its data is in cache.
+// data moves when `proceed` is called with an empty string, and the IO ends
+// with a data check when it is called with a reason (a track copy the IO
+// depended on failed). A write that proceeds always reaches
+// HostWriteObserver::host_write once its data is in cache, so the same
+// object observes host writes (ArrayHardware::intercept_host_io).
 class HostIoInterceptor {
  public:
   virtual ~HostIoInterceptor() = default;
   virtual void host_io_starting(uint16_t device, uint64_t first_block, uint32_t blocks, bool write,
-                                std::function<void()> proceed) = 0;
+                                std::function<void(std::string refusal)> proceed) = 0;
 };
 
 // Remote writes the firmware must see once they are in this array's cache

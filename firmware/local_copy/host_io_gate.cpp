@@ -10,7 +10,7 @@ TrackRange HostIoGate::tracks_of(uint16_t device, uint64_t first_block, uint32_t
 }
 
 void HostIoGate::host_io_starting(uint16_t device, uint64_t first_block, uint32_t blocks,
-                                  bool write, std::function<void()> proceed) {
+                                  bool write, std::function<void(std::string)> proceed) {
   if (holds_.count(device) != 0) {
     held_[device].push_back({device, first_block, blocks, write, std::move(proceed)});
     ++held_ios_;
@@ -19,25 +19,33 @@ void HostIoGate::host_io_starting(uint16_t device, uint64_t first_block, uint32_
   const TrackRange tracks = tracks_of(device, first_block, blocks);
   if (write) ++in_flight_[device];
   run_participants(0, device, tracks, write,
-                   [this, device, tracks, write, proceed = std::move(proceed)] {
-                     if (!write) {
-                       proceed();
-                       return;
+                   [this, device, tracks, write, proceed = std::move(proceed)](std::string error) {
+                     if (!error.empty()) {
+                       if (write) write_done(device);  // it never lands
+                       proceed(std::move(error));
+                     } else if (!write) {
+                       proceed({});
+                     } else {
+                       lock_tracks(device, tracks.first, tracks.last, [proceed] { proceed({}); });
                      }
-                     lock_tracks(device, tracks.first, tracks.last, proceed);
                    });
 }
 
 void HostIoGate::run_participants(std::size_t i, uint16_t device, TrackRange tracks, bool write,
-                                  std::function<void()> done) {
+                                  std::function<void(std::string)> done) {
   if (i == participants_.size()) {
-    done();
+    done({});
     return;
   }
-  participants_[i]->before_io(device, tracks, write,
-                              [this, i, device, tracks, write, done = std::move(done)] {
-                                run_participants(i + 1, device, tracks, write, done);
-                              });
+  participants_[i]->before_io(
+      device, tracks, write,
+      [this, i, device, tracks, write, done = std::move(done)](std::string error) {
+        if (!error.empty()) {
+          done(std::move(error));
+        } else {
+          run_participants(i + 1, device, tracks, write, done);
+        }
+      });
 }
 
 // In ascending order, one at a time: two writes never wait on each other.
@@ -57,14 +65,18 @@ void HostIoGate::host_write(uint16_t device, uint64_t first_block, uint32_t bloc
   const TrackRange tracks = tracks_of(device, first_block, blocks);
   for (LocalCopyParticipant* p : participants_) p->after_write(device, tracks);
   for (uint64_t t = tracks.first; t <= tracks.last; ++t) locks_.unlock_shared(device, t);
-  if (auto it = in_flight_.find(device); it != in_flight_.end() && --it->second == 0) {
-    in_flight_.erase(it);
-    check_quiet();
-  }
+  write_done(device);
   if (next_ != nullptr) {
     next_->host_write(device, first_block, blocks, std::move(done));
   } else {
     done();
+  }
+}
+
+void HostIoGate::write_done(uint16_t device) {
+  if (auto it = in_flight_.find(device); it != in_flight_.end() && --it->second == 0) {
+    in_flight_.erase(it);
+    check_quiet();
   }
 }
 

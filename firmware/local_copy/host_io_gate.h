@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "firmware/hal/hardware.h"
@@ -31,9 +32,10 @@ struct TrackRange {
 class LocalCopyParticipant {
  public:
   virtual ~LocalCopyParticipant() = default;
-  // Before the IO's data moves: copy what must be copied first, then `done`.
+  // Before the IO's data moves: copy what must be copied first, then
+  // `done("")`; done(reason) when a copy the IO depends on failed.
   virtual void before_io(uint16_t device, TrackRange tracks, bool write,
-                         std::function<void()> done) = 0;
+                         std::function<void(std::string)> done) = 0;
   // A host write is in cache and its tracks are still held: record it.
   virtual void after_write(uint16_t device, TrackRange tracks) = 0;
 };
@@ -47,7 +49,7 @@ class HostIoGate final : public HostIoInterceptor, public HostWriteObserver {
   void forward_writes_to(HostWriteObserver* next) { next_ = next; }
 
   void host_io_starting(uint16_t device, uint64_t first_block, uint32_t blocks, bool write,
-                        std::function<void()> proceed) override;
+                        std::function<void(std::string)> proceed) override;
   void host_write(uint16_t device, uint64_t first_block, uint32_t blocks,
                   std::function<void()> done) override;
 
@@ -63,7 +65,7 @@ class HostIoGate final : public HostIoInterceptor, public HostWriteObserver {
     uint64_t first_block;
     uint32_t blocks;
     bool write;
-    std::function<void()> proceed;
+    std::function<void(std::string)> proceed;
   };
   struct Quiet {
     std::vector<uint16_t> devices;
@@ -71,7 +73,8 @@ class HostIoGate final : public HostIoInterceptor, public HostWriteObserver {
   };
   TrackRange tracks_of(uint16_t device, uint64_t first_block, uint32_t blocks) const;
   void run_participants(std::size_t i, uint16_t device, TrackRange tracks, bool write,
-                        std::function<void()> done);
+                        std::function<void(std::string)> done);
+  void write_done(uint16_t device);
   void lock_tracks(uint16_t device, uint64_t track, uint64_t last, std::function<void()> done);
   void check_quiet();
   void release(uint16_t device);

@@ -3,19 +3,24 @@
 namespace copysim::fw {
 
 void TrackCopier::copy(uint16_t from, uint16_t to, uint64_t track, Copied copied) {
-  const uint64_t k = key(to, track);
+  const Key k{from, to, track};
   if (auto it = running_.find(k); it != running_.end()) {
     it->second.push_back(std::move(copied));
     return;
   }
   running_[k].push_back(std::move(copied));
+  // Source, then target: a host write locks tracks of one volume only, so
+  // this order cannot deadlock with it.
   locks_.lock_exclusive(from, track, [this, from, to, track, k] {
-    hardware_.copy_track(from, track, to, track, [this, from, track, k](std::string error) {
-      if (error.empty()) ++copies_;
-      std::vector<Copied> waiting = std::move(running_.at(k));
-      running_.erase(k);
-      for (auto& c : waiting) c(error);
-      locks_.unlock_exclusive(from, track);
+    locks_.lock_exclusive(to, track, [this, from, to, track, k] {
+      hardware_.copy_track(from, track, to, track, [this, from, to, track, k](std::string error) {
+        if (error.empty()) ++copies_;
+        std::vector<Copied> waiting = std::move(running_.at(k));
+        running_.erase(k);
+        for (auto& c : waiting) c(error);
+        locks_.unlock_exclusive(to, track);
+        locks_.unlock_exclusive(from, track);
+      });
     });
   });
 }

@@ -1,15 +1,17 @@
 // The elemental copy of seeds 003 and 004: one track from a source volume
 // to a target volume of this array, cache to cache through the DRR unit,
 // which rewrites every block's logical address for the target and updates
-// its check code. The copy holds the source track alone (TrackLocks); a
-// request for a track already being copied to the same target joins that
-// copy instead of starting another.
+// its check code. The copy holds the source track and the target track
+// alone (TrackLocks), so no host write lands on either while it runs; a
+// request for the same track, from the same source to the same target,
+// joins the copy in flight instead of starting another.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
-#include <unordered_map>
+#include <tuple>
 #include <vector>
 
 #include "firmware/hal/hardware.h"
@@ -27,15 +29,14 @@ class TrackCopier {
   TrackCopier(Hardware& hardware, TrackLocks& locks) : hardware_(hardware), locks_(locks) {}
 
   void copy(uint16_t from, uint16_t to, uint64_t track, Copied copied);
-  bool copying(uint16_t to, uint64_t track) const { return running_.count(key(to, track)) != 0; }
   uint64_t copies() const { return copies_; }
 
  private:
-  static uint64_t key(uint16_t device, uint64_t track) { return (uint64_t{device} << 48) | track; }
+  using Key = std::tuple<uint16_t, uint16_t, uint64_t>;  // from, to, track
 
   Hardware& hardware_;
   TrackLocks& locks_;
-  std::unordered_map<uint64_t, std::vector<Copied>> running_;  // by target track
+  std::map<Key, std::vector<Copied>> running_;
   uint64_t copies_ = 0;
 };
 

@@ -47,7 +47,12 @@ LocalPairService::LocalPairService(Dispatcher& dispatcher, CommandProcessor& com
   commands.add(kSetReserve, "SET_RESERVE", [this](auto& b) { return set_reserve(b); });
 }
 
-LocalPairService::~LocalPairService() = default;
+LocalPairService::~LocalPairService() {
+  for (const auto& [n, p] : pairs_) {
+    hardware_.release_control_store("local pair control information", p->control_bytes());
+  }
+  hardware_.release_control_store("local pair information", config_.max_pairs * kPairInfoBytes);
+}
 
 LocalPairService::Pair* LocalPairService::find(uint16_t primary, uint16_t secondary) const {
   for (const auto& [n, p] : pairs_) {
@@ -74,7 +79,7 @@ LocalPairState LocalPairService::state(uint16_t primary, uint16_t secondary) con
   return p == nullptr ? LocalPairState::no_pair : p->info.state;
 }
 
-bool LocalPairService::paired(uint16_t device) const {
+bool LocalPairService::in_pair(uint16_t device) const {
   for (const auto& [n, p] : pairs_) {
     if (p->info.primary == device || p->info.secondary == device) return true;
   }
@@ -133,7 +138,7 @@ CommandStatus LocalPairService::create(const CommandBlock& b) {
   if (secondary == 0) {
     // Automatic choice: the reserved volume with the lowest device number.
     for (uint16_t d : reserved_) {
-      if (d != primary && !paired(d) && hardware_.tracks(d) == tracks &&
+      if (d != primary && !in_pair(d) && hardware_.tracks(d) == tracks &&
           hardware_.blocks_per_track(d) == hardware_.blocks_per_track(primary)) {
         secondary = d;
         break;
@@ -154,6 +159,14 @@ CommandStatus LocalPairService::create(const CommandBlock& b) {
     return {CommandResult::bad_parameter,
             fmt::format("CREATE_LOCAL_PAIR refused: {} is not a volume of the size of {}",
                         device_name(secondary), device_name(primary))};
+  }
+  if (in_other_service) {
+    for (auto [device, as_target] : {std::pair{primary, false}, std::pair{secondary, true}}) {
+      if (std::string why = in_other_service(device, as_target); !why.empty()) {
+        return {CommandResult::invalid_state,
+                fmt::format("CREATE_LOCAL_PAIR refused: {} is {}", device_name(device), why)};
+      }
+    }
   }
   uint32_t secondaries = 0;
   for (const auto& [n, p] : pairs_) {
@@ -264,17 +277,32 @@ CommandStatus LocalPairService::resync(const CommandBlock& b) {
             refusal(p, b.primary_volume, b.secondary_volume, "RESYNC_LOCAL_PAIR")};
   }
   if (*pace != 0) p->info.pace = *pace;
-  // Both sides' track maps: a track either side's hosts wrote is unequal.
-  for (uint64_t t = 0; t < p->info.tracks; ++t) {
-    if (p->primary_changes.test(t) || p->secondary_changes.test(t)) p->inequality.set(t);
-  }
-  p->primary_changes = TrackBitmap(p->info.tracks);
-  p->secondary_changes = TrackBitmap(p->info.tracks);
+  // At a quiet point of both volumes, so that a write to the split
+  // secondary already under way is recorded before the maps are compared.
+  const uint32_t number = p->info.number;
+  const uint64_t generation = p->generation;
+  gate_.at_quiet_point({p->info.primary, p->info.secondary}, [this, number, generation] {
+    Pair* q = find(number, generation);
+    if (q == nullptr ||
+        (q->info.state != LocalPairState::copied && q->info.state != LocalPairState::suspended)) {
+      return;
+    }
+    // Both sides' track maps: a track either side's hosts wrote is unequal.
+    for (uint64_t t = 0; t < q->info.tracks; ++t) {
+      if (q->primary_changes.test(t) || q->secondary_changes.test(t)) q->inequality.set(t);
+    }
+    q->primary_changes = TrackBitmap(q->info.tracks);
+    q->secondary_changes = TrackBitmap(q->info.tracks);
+    set_state(*q, LocalPairState::paired_not_copied, "resync");
+    update_access(q->info.secondary);
+  });
   hardware_.control_store_work(3 * bitmap_words(p->info.tracks));
-  set_state(*p, LocalPairState::paired_not_copied, "resync");
-  update_access(p->info.secondary);
+  if (p->info.state != LocalPairState::paired_not_copied) {
+    return {CommandResult::ok,
+            fmt::format("pair {}: resync starts once writes under way have landed", number)};
+  }
   return {CommandResult::ok, fmt::format("pair {}: paired not copied, {} unequal tracks to copy",
-                                         p->info.number, p->inequality.count())};
+                                         number, p->inequality.count())};
 }
 
 CommandStatus LocalPairService::suspend(const CommandBlock& b) {
@@ -320,7 +348,7 @@ CommandStatus LocalPairService::set_reserve(const CommandBlock& b) {
   if (b.parameters[0] > 1) {
     return {CommandResult::bad_parameter, "SET_RESERVE refused: parameter 0 is 1 (on) or 0 (off)"};
   }
-  if (paired(device)) {
+  if (in_pair(device)) {
     return {CommandResult::invalid_state,
             fmt::format("SET_RESERVE refused: {} is in a local pair", device_name(device))};
   }

@@ -92,9 +92,9 @@ Task LocalPairService::copy_process(uint32_t number, uint64_t generation) {
 // Fig. 9: during copy in progress, a write to a primary track whose bit is
 // still set first copies the old data to every such secondary.
 void LocalPairService::before_io(uint16_t device, TrackRange tracks, bool write,
-                                 std::function<void()> done) {
+                                 std::function<void(std::string)> done) {
   if (!write) {
-    done();
+    done({});
     return;
   }
   std::vector<std::pair<Pair*, uint64_t>> first;
@@ -108,15 +108,17 @@ void LocalPairService::before_io(uint16_t device, TrackRange tracks, bool write,
     }
   }
   if (first.empty()) {
-    done();
+    done({});
     return;
   }
+  // A failed copy suspends its pair (copy_track), whose secondary then no
+  // longer promises a point in time: the write goes on.
   auto left = std::make_shared<std::size_t>(first.size());
-  auto all_done = std::make_shared<std::function<void()>>(std::move(done));
+  auto all_done = std::make_shared<std::function<void(std::string)>>(std::move(done));
   for (auto [p, t] : first) {
     ++p->info.copy_before_writes;
     copy_track(*p, t, [left, all_done] {
-      if (--*left == 0) (*all_done)();
+      if (--*left == 0) (*all_done)({});
     });
   }
 }

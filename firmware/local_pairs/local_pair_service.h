@@ -81,13 +81,19 @@ class LocalPairService final : public LocalCopyParticipant {
   ~LocalPairService() override;
 
   void before_io(uint16_t device, TrackRange tracks, bool write,
-                 std::function<void()> done) override;
+                 std::function<void(std::string)> done) override;
   void after_write(uint16_t device, TrackRange tracks) override;
 
   // The pair of `primary` and `secondary`, if there is one.
   std::optional<LocalPairInfo> pair(uint16_t primary, uint16_t secondary) const;
   LocalPairState state(uint16_t primary, uint16_t secondary) const;
   bool reserved(uint16_t device) const { return reserved_.count(device) != 0; }
+  // The volume is the primary or a secondary of a pair.
+  bool in_pair(uint16_t device) const;
+  // Set by the controller: why `device` cannot join a pair because another
+  // copy service uses it (empty: it can). `as_target`: the pair would write
+  // it (a secondary).
+  std::function<std::string(uint16_t device, bool as_target)> in_other_service;
   History& history() { return history_; }
   const LocalPairConfig& config() const { return config_; }
 
@@ -109,7 +115,6 @@ class LocalPairService final : public LocalCopyParticipant {
   void set_state(Pair& p, LocalPairState to, std::string event);
   // Host write access of a volume follows its reserve attribute and pairs.
   void update_access(uint16_t device);
-  bool paired(uint16_t device) const;
   std::optional<uint32_t> parse_pace(uint64_t p, bool keep_allowed, std::string& error) const;
 
   Task copy_process(uint32_t number, uint64_t generation);

@@ -155,7 +155,8 @@ void StorageArray::set_not_ready(uint16_t device, bool on, std::string reason) {
 }
 
 void StorageArray::set_io_interceptor(
-    std::function<void(uint16_t, uint64_t, uint32_t, bool, std::function<void()>)> interceptor) {
+    std::function<void(uint16_t, uint64_t, uint32_t, bool, std::function<void(std::string)>)>
+        interceptor) {
   for (auto& ha : host_adapters_) ha->on_io_starting = interceptor;
 }
 

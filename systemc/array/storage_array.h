@@ -61,7 +61,8 @@ class StorageArray : public sc_core::sc_module {
   // Host IO waits, before its data moves, for `interceptor` to call proceed
   // (HostAdapter::on_io_starting).
   void set_io_interceptor(
-      std::function<void(uint16_t, uint64_t, uint32_t, bool, std::function<void()>)> interceptor);
+      std::function<void(uint16_t, uint64_t, uint32_t, bool, std::function<void(std::string)>)>
+          interceptor);
 
   // Host writes to `device` are refused (`reason` says why), or allowed again.
   void set_write_protected(uint16_t device, bool on, std::string reason = {});

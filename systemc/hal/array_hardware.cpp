@@ -46,11 +46,13 @@ void ArrayHardware::control_store_work(uint64_t accesses) {
   if (in_command_) command_accesses_ += accesses;
 }
 
-void ArrayHardware::intercept_host_io(fw::HostIoInterceptor& interceptor) {
+void ArrayHardware::intercept_host_io(fw::HostIoInterceptor& interceptor,
+                                      fw::HostWriteObserver& observer) {
   array_.set_io_interceptor([&interceptor](uint16_t device, uint64_t block, uint32_t count,
-                                           bool write, std::function<void()> proceed) {
+                                           bool write, std::function<void(std::string)> proceed) {
     interceptor.host_io_starting(device, block, count, write, std::move(proceed));
   });
+  observe_host_writes(observer);
 }
 
 void ArrayHardware::observe_host_writes(fw::HostWriteObserver& observer) {

@@ -30,8 +30,10 @@ class ArrayHardware : public sc_core::sc_module, public fw::Hardware {
   void accept_commands(fw::CommandSink& sink);
   // Host writes wait, once in cache, for `observer` (synchronous copy).
   void observe_host_writes(fw::HostWriteObserver& observer);
-  // Host IO waits, before its data moves, for `interceptor`.
-  void intercept_host_io(fw::HostIoInterceptor& interceptor);
+  // Host IO waits, before its data moves, for `interceptor`, and host
+  // writes, once in cache, for `observer`: one pair, since a write the
+  // interceptor let through holds firmware state until the observer sees it.
+  void intercept_host_io(fw::HostIoInterceptor& interceptor, fw::HostWriteObserver& observer);
   // Remote writes that arrived (remote_write_arrived) go to `observer`.
   void observe_remote_writes(fw::RemoteWriteObserver& observer) { arrivals_ = &observer; }
   // The other array's hardware: peer_command reaches its firmware. Both

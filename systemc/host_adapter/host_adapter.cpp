@@ -97,6 +97,20 @@ IoStatus HostAdapter::check_request(uint32_t port, uint16_t device, uint64_t blo
   return s;
 }
 
+std::string HostAdapter::intercept(uint16_t device, uint64_t block, uint32_t count, bool is_write) {
+  std::string refusal;
+  if (on_io_starting) {
+    hold([&](std::function<void()> go) {
+      on_io_starting(device, block, count, is_write,
+                     [&refusal, go = std::move(go)](std::string why) {
+                       refusal = std::move(why);
+                       go();
+                     });
+    });
+  }
+  return refusal;
+}
+
 void HostAdapter::hold(const std::function<void(std::function<void()>)>& start) {
   bool released = false;
   sc_core::sc_event release;
@@ -146,10 +160,13 @@ IoStatus HostAdapter::read(uint32_t port_index, uint16_t device, uint64_t block,
   send(port.inbound, kFcpCmndPayload);
   processors_.execute(config_.command_cycles);
   shared_memory_.access();  // cache directory lookup
-  if (on_io_starting) {
-    hold([&](std::function<void()> proceed) {
-      on_io_starting(device, block, count, false, std::move(proceed));
-    });
+  if (std::string refusal = intercept(device, block, count, false); !refusal.empty()) {
+    status.result = IoResult::data_check;
+    status.bad_block = block;
+    status.message = fmt::format("device {:#06x}: {}", device, refusal);
+    std::fill(data.begin(), data.end(), uint8_t{0});
+    send(port.outbound, kFcpRspPayload);
+    return finish(std::move(status), device, false, 0, start);
   }
 
   const uint32_t bpt = volume->geometry.blocks_per_track;
@@ -226,10 +243,12 @@ IoStatus HostAdapter::write(uint32_t port_index, uint16_t device, uint64_t block
     send(port.outbound, kFcpRspPayload);
     return finish(std::move(status), device, true, 0, start);
   }
-  if (on_io_starting) {
-    hold([&](std::function<void()> proceed) {
-      on_io_starting(device, block, count, true, std::move(proceed));
-    });
+  if (std::string refusal = intercept(device, block, count, true); !refusal.empty()) {
+    status.result = IoResult::data_check;
+    status.bad_block = block;
+    status.message = fmt::format("device {:#06x}: {}", device, refusal);
+    send(port.outbound, kFcpRspPayload);
+    return finish(std::move(status), device, true, 0, start);
   }
 
   status.cache_hit = cache_.write_blocks(

@@ -91,10 +91,11 @@ class HostAdapter : public sc_core::sc_module {
 
   // Called once a host read or write is accepted, before its data moves:
   // the firmware's local copy services act first (copy-before-write, clone
-  // indirection). The data moves when `proceed` is called; a write that
-  // proceeds always reaches on_write_cached.
+  // indirection). The data moves when `proceed` gets an empty string; a
+  // reason ends the IO with a data check. A write that proceeds always
+  // reaches on_write_cached.
   std::function<void(uint16_t device, uint64_t block, uint32_t count, bool is_write,
-                     std::function<void()> proceed)>
+                     std::function<void(std::string refusal)> proceed)>
       on_io_starting;
 
   // Devices that refuse host writes, with the reason given to the host.
@@ -115,6 +116,8 @@ class HostAdapter : public sc_core::sc_module {
   void send(Resource& direction, uint64_t payload);
   // Waits until the callback `start` was given is called.
   static void hold(const std::function<void(std::function<void()>)>& start);
+  // on_io_starting, waited for: the refusal, empty to go on.
+  std::string intercept(uint16_t device, uint64_t block, uint32_t count, bool is_write);
   IoStatus finish(IoStatus status, uint16_t device, bool is_write, uint64_t bytes,
                   const sc_core::sc_time& start);
 

@@ -41,8 +41,7 @@ class LocalTopology {
         firmware_(hw_, c.firmware) {
     hw_.run_firmware(firmware_.dispatcher());
     hw_.accept_commands(firmware_);
-    hw_.observe_host_writes(firmware_.host_io());
-    hw_.intercept_host_io(firmware_.host_io());
+    hw_.intercept_host_io(firmware_.host_io(), firmware_.host_io());
   }
 
   sc::StorageArray& array() { return array_; }

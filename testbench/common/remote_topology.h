@@ -80,8 +80,7 @@ class RemoteTopology {
                                 std::pair{secondary_hw_.get(), secondary_fw_.get()}}) {
       hw->run_firmware(firmware->dispatcher());
       hw->accept_commands(*firmware);
-      hw->observe_host_writes(firmware->host_io());
-      hw->intercept_host_io(firmware->host_io());
+      hw->intercept_host_io(firmware->host_io(), firmware->host_io());
       hw->observe_remote_writes(firmware->bridges());
     }
     primary_hw_->connect_peer(*secondary_hw_);

@@ -429,3 +429,58 @@ BOOST_AUTO_TEST_CASE(destination_is_not_ready_before_activate) {
   BOOST_TEST(r["read_after"].get<std::string>() == "ok");
   BOOST_TEST(r["write_after"].get<std::string>() == "ok");
 }
+
+BOOST_AUTO_TEST_CASE(a_failed_track_copy_fails_the_host_io_that_needs_it) {
+  LocalTopologyConfig c;
+  c.volumes = 2;
+  c.tracks = 16;
+  const json r = in_topology(c, [](LocalTopology& t) {
+    json out;
+    // A bit flipped on the media of source track 5: its copy through the
+    // DRR unit finds the check code wrong.
+    const sc::Volume* v = t.array().volume(SRC);
+    v->drive->corrupt_block(v->lba(5, 0), 9);
+    t.command(fw::kCreateClone, SRC, DST);
+    t.command(fw::kActivateClone, SRC, DST);
+    std::vector<uint8_t> data(512);
+    const auto read = t.array().read(0, DST, 5 * t.blocks_per_track(DST), 1, data);
+    out["read"] = {std::string(to_string(read.result)), read.message};
+    while (t.firmware().clones().session(DST)->os_copy.op_status != fw::CloneOpStatus::failed) {
+      wait(sc_core::sc_time(100, sc_core::SC_US));
+    }
+    out["error"] = t.firmware().clones().session(DST)->error;
+    const auto later = t.array().read(0, DST, 0, 1, data);
+    out["later_read"] = std::string(to_string(later.result));
+    return out;
+  });
+  BOOST_TEST_MESSAGE(r.dump());
+  BOOST_TEST(r["read"][0].get<std::string>() == "data check");
+  BOOST_TEST(r["error"].get<std::string>().find("copy of track 5 failed") != std::string::npos);
+  BOOST_TEST(r["later_read"].get<std::string>() == "data check");
+}
+
+BOOST_AUTO_TEST_CASE(a_volume_serves_one_local_copy_service_at_a_time) {
+  LocalTopologyConfig c;
+  c.volumes = 4;
+  c.tracks = 16;
+  const json r = in_topology(c, [](LocalTopology& t) {
+    json out;
+    const uint16_t v2 = local_volume(2), v3 = local_volume(3);
+    t.command(fw::kCreateLocalPair, SRC, DST, {15, 0, 0});
+    auto s = t.command(fw::kCreateClone, SRC, v2);
+    out["clone_of_pair_primary"] = {result(s), s.message};
+    s = t.command(fw::kCreateClone, v2, DST);
+    out["clone_onto_pair_secondary"] = {result(s), s.message};
+    t.command(fw::kCreateClone, v2, v3);
+    s = t.command(fw::kCreateLocalPair, v3, SRC, {15, 0, 0});
+    out["pair_of_clone_destination"] = {result(s), s.message};
+    return out;
+  });
+  BOOST_TEST(r["clone_of_pair_primary"][0].get<std::string>() == "invalid state");
+  BOOST_TEST(r["clone_of_pair_primary"][1].get<std::string>().find("in a local pair") !=
+             std::string::npos);
+  BOOST_TEST(r["clone_onto_pair_secondary"][0].get<std::string>() == "invalid state");
+  BOOST_TEST(r["pair_of_clone_destination"][0].get<std::string>() == "invalid state");
+  BOOST_TEST(r["pair_of_clone_destination"][1].get<std::string>().find("clone session") !=
+             std::string::npos);
+}
