@@ -42,6 +42,10 @@ StorageArray::StorageArray(const sc_core::sc_module_name& name, const ArrayConfi
       auto it = write_protected_.find(device);
       return it == write_protected_.end() ? nullptr : &it->second;
     };
+    host_adapters_.back()->visible = [this, first = i * config.host_adapters.ports](
+                                         uint32_t port, uint16_t device) {
+      return mapped(first + port, device);
+    };
     host_adapters_.back()->not_ready = [this](uint16_t device) -> const std::string* {
       auto it = not_ready_.find(device);
       return it == not_ready_.end() ? nullptr : &it->second;
@@ -144,6 +148,18 @@ void StorageArray::set_write_protected(uint16_t device, bool on, std::string rea
   } else {
     write_protected_.erase(device);
   }
+}
+
+void StorageArray::map_volume(uint32_t port, uint16_t device) {
+  if (port >= host_ports()) {
+    throw std::out_of_range(fmt::format("{}: no host port {}", name(), port));
+  }
+  mapped_[port].insert(device);
+}
+
+bool StorageArray::mapped(uint32_t port, uint16_t device) const {
+  auto it = mapped_.find(port);
+  return it == mapped_.end() || it->second.count(device) != 0;
 }
 
 void StorageArray::set_not_ready(uint16_t device, bool on, std::string reason) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <span>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -64,6 +65,11 @@ class StorageArray : public sc_core::sc_module {
       std::function<void(uint16_t, uint64_t, uint32_t, bool, std::function<void(std::string)>)>
           interceptor);
 
+  // Maps `device` to host port `port`: once a port has a volume mapped, it
+  // sees only its mapped volumes (LUN masking).
+  void map_volume(uint32_t port, uint16_t device);
+  bool mapped(uint32_t port, uint16_t device) const;
+
   // Host writes to `device` are refused (`reason` says why), or allowed again.
   void set_write_protected(uint16_t device, bool on, std::string reason = {});
   // Host reads and writes of `device` are refused (not ready), or allowed again.
@@ -107,6 +113,7 @@ class StorageArray : public sc_core::sc_module {
   std::unordered_map<uint16_t, VolumeStats> volume_stats_;
   std::unordered_map<uint16_t, std::string> write_protected_;
   std::unordered_map<uint16_t, std::string> not_ready_;
+  std::unordered_map<uint32_t, std::unordered_set<uint16_t>> mapped_;  // by host port
 };
 
 }  // namespace copysim::sc

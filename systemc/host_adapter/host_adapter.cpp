@@ -74,6 +74,11 @@ IoStatus HostAdapter::check_request(uint32_t port, uint16_t device, uint64_t blo
     return s;
   }
   volume = volumes_(device);
+  if (volume != nullptr && visible && !visible(port, device)) {
+    s.result = IoResult::no_such_volume;
+    s.message = fmt::format("device {:#06x} is not mapped to this port", device);
+    return s;
+  }
   if (volume == nullptr) {
     s.result = IoResult::no_such_volume;
     s.message = fmt::format("no volume with device number {:#06x}", device);

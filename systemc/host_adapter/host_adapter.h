@@ -98,6 +98,9 @@ class HostAdapter : public sc_core::sc_module {
                      std::function<void(std::string refusal)> proceed)>
       on_io_starting;
 
+  // Whether a port sees a volume (LUN masking); unset: every port sees all.
+  std::function<bool(uint32_t port, uint16_t device)> visible;
+
   // Devices that refuse host writes, with the reason given to the host.
   std::function<const std::string*(uint16_t device)> write_protection;
   // Devices that refuse host reads and writes (not ready), with the reason.

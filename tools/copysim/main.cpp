@@ -2,12 +2,52 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <atomic>
+#include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <systemc>
 
+#include "driver/engine/engine.h"
+#include "driver/engine/server.h"
+#include "systemc/config/json_reader.h"
 #include "systemc/log/log.h"
 #include "tools/copysim/drr_demo.h"
+
+namespace {
+
+std::atomic<bool> stop_serving{false};
+
+// `copysim serve`: the topology behind a socket for host programs.
+int serve(const std::string& topology_file, const copysim::engine::ServeOptions& options) {
+  std::ifstream in(topology_file);
+  if (!in) {
+    fmt::print(stderr, "copysim serve: cannot read {}\n", topology_file);
+    return 2;
+  }
+  try {
+    copysim::engine::Engine engine(nlohmann::json::parse(in));
+    std::signal(SIGTERM, [](int) { stop_serving = true; });
+    std::signal(SIGINT, [](int) { stop_serving = true; });
+    fmt::print("copysim serve: {} on {}{}\n", topology_file, options.socket_path,
+               options.tcp_port ? fmt::format(" and 127.0.0.1:{}", options.tcp_port) : "");
+    std::fflush(stdout);
+    copysim::engine::serve(engine, options, stop_serving);
+  } catch (const nlohmann::json::parse_error& e) {
+    fmt::print(stderr, "copysim serve: {}: {}\n", topology_file, e.what());
+    return 2;
+  } catch (const copysim::sc::ConfigError& e) {
+    fmt::print(stderr, "copysim serve: {}: {}\n", topology_file, e.what());
+    return 2;
+  } catch (const std::runtime_error& e) {
+    fmt::print(stderr, "copysim serve: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
 
 // SystemC prints its banner before sc_main unless told not to by the
 // environment, so copysim enters through its own main.
@@ -43,7 +83,22 @@ int sc_main(int argc, char* argv[]) {
   run->add_option("--wave", demo.wave_file,
                   "Write an FST waveform of the RTL run (and FILE.gtkw for GTKWave)");
 
+  std::string topology_file;
+  copysim::engine::ServeOptions serve_options;
+  serve_options.socket_path = "copysim.sock";
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve", "Serve a topology to host programs (the driver's socket transport)");
+  serve_cmd->add_option("topology", topology_file, "Topology file (JSON; docs/DRIVER.md)")
+      ->required();
+  serve_cmd->add_option("--socket", serve_options.socket_path, "Unix domain socket to listen on");
+  serve_cmd->add_option("--tcp", serve_options.tcp_port, "Also listen on 127.0.0.1:PORT")
+      ->check(CLI::Range(1, 65535));
+
   CLI11_PARSE(app, argc, argv);
+  if (serve_cmd->parsed()) {
+    copysim::sc::set_log_level(levels.at(log_level));
+    return serve(topology_file, serve_options);
+  }
   copysim::sc::set_log_level(levels.at(log_level));
   if (demo.damaged_block >= demo.blocks) {
     fmt::print(stderr, "copysim run: --damaged-block {} is outside the {} blocks copied\n",
