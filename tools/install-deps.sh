@@ -19,6 +19,8 @@ packages=(
   "zlib1g-dev"          # FST waveforms from Verilator
   "gtkwave"             # fst2vcd/vcd2fst read the waveforms back in tests
   "clang-format"        # one code style, checked by a test
+  "clang"               # builds the libFuzzer targets (driver/fuzz/)
+  "libclang-rt-14-dev"  # libFuzzer and the sanitizers' runtimes for clang
   "gnuplot-nox"         # plots in docs/ from the model's own output
 )
 

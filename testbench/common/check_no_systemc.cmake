@@ -1,5 +1,6 @@
 # Fails when a file under ROOT includes a SystemC or TLM header: firmware
-# sees hardware only through its hardware-abstraction interface.
+# sees hardware only through its hardware-abstraction interface, and the
+# driver's public headers stay free of it.
 file(GLOB_RECURSE files "${ROOT}/*.h" "${ROOT}/*.hpp" "${ROOT}/*.cpp")
 set(offenders "")
 foreach(f IN LISTS files)
@@ -10,7 +11,7 @@ foreach(f IN LISTS files)
 endforeach()
 if(offenders)
   string(REPLACE ";" "\n" offenders "${offenders}")
-  message(FATAL_ERROR "firmware includes SystemC:\n${offenders}")
+  message(FATAL_ERROR "SystemC included under ${ROOT}:\n${offenders}")
 endif()
 list(LENGTH files n)
-message(STATUS "${n} firmware files, none includes SystemC")
+message(STATUS "${n} files under ${ROOT}, none includes SystemC")
