@@ -67,7 +67,11 @@ uint64_t Engine::open(std::function<void(Frame)> send) {
   return next_session_++;
 }
 
-void Engine::close(uint64_t session) { sessions_.erase(session); }
+void Engine::close(uint64_t session) {
+  if (sessions_.erase(session) != 0 && elaborated_) {
+    session_closed_.notify(sc_core::SC_ZERO_TIME);
+  }
+}
 
 bool Engine::step() {
   if (!elaborated_) {
@@ -109,9 +113,14 @@ void Engine::receive(uint64_t session, const Frame& frame) {
     reply(session, frame.type, frame.id, uint16_t(Status::protocol_error), e.what());
     return;
   }
-  if (q.type != Type::hello && it->second.host == nullptr) {
+  if ((q.type != Type::hello) == (it->second.host == nullptr)) {
     reply(session, frame.type, frame.id, uint16_t(Status::protocol_error),
-          "the first request of a connection is HELLO with the host's name");
+          "HELLO with the host's name is a connection's first request, and only that");
+    return;
+  }
+  if (it->second.in_flight >= kMaxInFlight) {
+    reply(session, frame.type, frame.id, uint16_t(Status::no_resources),
+          fmt::format("{} requests of this connection are already under way", kMaxInFlight));
     return;
   }
   execute(session, frame.id, std::move(q));
@@ -146,11 +155,14 @@ void Engine::execute(uint64_t session, uint32_t id, wire::Request q) {
   // Runs `body` as its own process; its reply ends it.
   auto in_time = [&](std::function<void()> body) {
     ++outstanding_;
-    sc_core::sc_spawn([this, body = std::move(body)] {
+    ++s.in_flight;
+    sc_core::sc_spawn([this, session, body = std::move(body)] {
       body();
       --outstanding_;
+      if (auto it = sessions_.find(session); it != sessions_.end()) --it->second.in_flight;
     });
   };
+  auto open = [this](uint64_t which) { return sessions_.count(which) != 0; };
   switch (q.type) {
     case Type::hello: {
       const HostNode* h = topology_->host(q.host);
@@ -169,8 +181,14 @@ void Engine::execute(uint64_t session, uint32_t id, wire::Request q) {
       ok();
       return;
     case Type::advance:
-      in_time([this, session, type, id, ps = q.ps] {
-        sc_core::wait(sc_core::sc_time(double(ps), sc_core::SC_PS));
+      // Ends early, without a reply, if the connection closes: a host that
+      // has gone does not move everyone's clock.
+      in_time([this, session, type, id, ps = q.ps, open] {
+        const uint64_t until = now_ps() + ps;
+        while (now_ps() < until && open(session)) {
+          sc_core::wait(sc_core::sc_time(double(until - now_ps()), sc_core::SC_PS),
+                        session_closed_);
+        }
         reply(session, type, id, uint16_t(Status::ok), "");
       });
       return;
@@ -199,11 +217,11 @@ void Engine::execute(uint64_t session, uint32_t id, wire::Request q) {
     case Type::history:
       break;
     case Type::next_event: {
-      in_time([this, session, type, id, after = q.after, ps = q.ps] {
+      in_time([this, session, type, id, after = q.after, ps = q.ps, open] {
         const uint64_t deadline = now_ps() + ps;
-        while (events_.size() <= after && now_ps() < deadline) {
+        while (events_.size() <= after && now_ps() < deadline && open(session)) {
           sc_core::wait(sc_core::sc_time(double(deadline - now_ps()), sc_core::SC_PS),
-                        event_added_);
+                        event_added_ | session_closed_);
         }
         if (events_.size() <= after) {
           reply(session, type, id, uint16_t(Status::timed_out),
@@ -238,7 +256,7 @@ void Engine::execute(uint64_t session, uint32_t id, wire::Request q) {
     }
     case Type::state: {
       wire::Writer w;
-      w.string(state_of(*a, q.service, q.device, q.target));
+      w.string(state_of(*a, q.service, q.device, q.target)).u64(events_.size());
       ok(w.take());
       return;
     }
@@ -250,10 +268,28 @@ void Engine::execute(uint64_t session, uint32_t id, wire::Request q) {
           match.push_back(&e);
         }
       }
+      // The latest ones, as many as fit in a frame.
+      std::vector<std::vector<uint8_t>> encoded;
+      std::size_t bytes = 64;
+      for (auto e = match.rbegin(); e != match.rend(); ++e) {
+        wire::Writer one;
+        wire::put_event(one, **e);
+        encoded.push_back(one.take());
+        bytes += encoded.back().size();
+        if (bytes > wire::kMaxPayload / 2) {
+          encoded.pop_back();
+          break;
+        }
+      }
       wire::Writer w;
-      w.u32(static_cast<uint32_t>(match.size()));
-      for (const auto* e : match) wire::put_event(w, *e);
-      ok(w.take());
+      w.u32(static_cast<uint32_t>(encoded.size()));
+      for (auto e = encoded.rbegin(); e != encoded.rend(); ++e) w.raw(*e);
+      const auto body = w.take();
+      reply(session, type, id, uint16_t(Status::ok),
+            encoded.size() < match.size()
+                ? fmt::format("the latest {} of {} events", encoded.size(), match.size())
+                : "",
+            body);
       return;
     }
     case Type::read:

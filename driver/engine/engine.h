@@ -53,7 +53,10 @@ class Engine {
   struct Session {
     std::function<void(driver::wire::Frame)> send;
     const HostNode* host = nullptr;
+    uint32_t in_flight = 0;  // its requests under way
   };
+  // Requests one connection may have under way at once.
+  static constexpr uint32_t kMaxInFlight = 1024;
   using Frame = driver::wire::Frame;
   void reply(uint64_t session, uint8_t type, uint32_t id, uint16_t status,
              const std::string& message, std::span<const uint8_t> body = {});
@@ -71,6 +74,7 @@ class Engine {
   bool elaborated_ = false;
   std::vector<driver::Event> events_;
   sc_core::sc_event event_added_;
+  sc_core::sc_event session_closed_;  // waits of a closed session end early
 };
 
 }  // namespace copysim::engine

@@ -58,6 +58,11 @@ int listen_tcp(uint16_t port) {
   return fd;
 }
 
+// Replies waiting to go to a client past which the server stops reading
+// its requests, and the most clients at once.
+constexpr std::size_t kOutputHighWater = 64u << 20;
+constexpr std::size_t kMaxClients = 1024;
+
 // One client connection: bytes in, frames to the engine, replies out.
 struct Client {
   int fd = -1;
@@ -108,22 +113,32 @@ void serve(Engine& engine, const ServeOptions& options, const std::atomic<bool>&
     c.in.erase(c.in.begin(), c.in.begin() + std::ptrdiff_t(at));
   };
 
+  bool idle = true;               // the simulation had nothing to do last time
+  bool accepting_paused = false;  // accept() failed (out of descriptors): breathe
   while (!stop) {
     std::vector<pollfd> fds;
-    for (int l : listeners) fds.push_back({l, POLLIN, 0});
+    if (!accepting_paused && clients.size() < kMaxClients) {
+      for (int l : listeners) fds.push_back({l, POLLIN, 0});
+    }
+    accepting_paused = false;
     for (auto& [fd, c] : clients) {
-      const int events = (c->closing ? 0 : POLLIN) | (c->out.empty() ? 0 : POLLOUT);
+      // A client that does not read its replies is not read from either.
+      const bool reading = !c->closing && c->out.size() < kOutputHighWater;
+      const int events = (reading ? POLLIN : 0) | (c->out.empty() ? 0 : POLLOUT);
       fds.push_back({fd, static_cast<short>(events), 0});
     }
     // While requests are outstanding the simulation runs between polls.
-    const int timeout_ms = engine.outstanding() > 0 ? 0 : 100;
+    const int timeout_ms = engine.outstanding() > 0 && !idle ? 0 : 100;
     const int n = ::poll(fds.data(), fds.size(), timeout_ms);
     if (n < 0 && errno != EINTR) fail("poll");
     for (const pollfd& p : fds) {
       if (p.revents == 0) continue;
       if (std::find(listeners.begin(), listeners.end(), p.fd) != listeners.end()) {
         const int fd = ::accept(p.fd, nullptr, nullptr);
-        if (fd < 0) continue;
+        if (fd < 0) {
+          accepting_paused = errno != EAGAIN && errno != EINTR;
+          continue;
+        }
         ::fcntl(fd, F_SETFL, O_NONBLOCK);
         auto c = std::make_unique<Client>();
         c->fd = fd;
@@ -161,11 +176,17 @@ void serve(Engine& engine, const ServeOptions& options, const std::atomic<bool>&
       if (c.closing && c.out.empty()) drop(p.fd);
     }
     // A burst of steps between polls, until a reply is ready to go out.
+    std::size_t waiting_output = 0;
+    for (auto& [fd, c] : clients) waiting_output += c->out.size();
+    idle = engine.outstanding() == 0;
     for (int k = 0; k < 4096 && engine.outstanding() > 0; ++k) {
-      if (!engine.step()) break;
-      bool replied = false;
-      for (auto& [fd, c] : clients) replied = replied || !c->out.empty();
-      if (replied) break;
+      if (!engine.step()) {
+        idle = true;  // requests that wait on nothing the simulation will do
+        break;
+      }
+      std::size_t now_waiting = 0;
+      for (auto& [fd, c] : clients) now_waiting += c->out.size();
+      if (now_waiting != waiting_output) break;
     }
   }
   for (auto& [fd, c] : clients) ::close(fd);

@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <functional>
@@ -31,6 +32,7 @@ class ConnectionImpl {
     return id;
   }
   void accept(wire::Frame f) {
+    if (abandoned.erase(f.id) != 0) return;  // nobody waits for it any more
     if (waiting.erase(f.id) == 0) {
       throw Error(Status::protocol_error,
                   "a reply for request " + std::to_string(f.id) + ", which is not waiting");
@@ -52,6 +54,7 @@ class ConnectionImpl {
   std::string host_name;
   uint32_t next_id = 1;
   std::set<uint32_t> waiting;
+  std::set<uint32_t> abandoned;  // sent, then their Pending was dropped
   std::map<uint32_t, wire::Frame> replies;
   uint64_t last_event = 0;
 };
@@ -60,6 +63,13 @@ class PendingCall {
  public:
   PendingCall(std::shared_ptr<ConnectionImpl> impl, uint32_t id, uint8_t type)
       : impl_(std::move(impl)), id_(id), type_(type) {}
+  ~PendingCall() {
+    if (reply_ || failure_ || id_ == 0) return;
+    impl_->replies.erase(id_);
+    if (impl_->waiting.erase(id_) != 0) impl_->abandoned.insert(id_);
+  }
+  PendingCall(const PendingCall&) = delete;
+  PendingCall& operator=(const PendingCall&) = delete;
   std::shared_ptr<ConnectionImpl> impl_;
   uint32_t id_;
   uint8_t type_;
@@ -68,8 +78,15 @@ class PendingCall {
 };
 
 bool ready(const PendingCall& call) {
-  return call.reply_.has_value() || call.failure_.has_value() ||
-         const_cast<PendingCall&>(call).impl_->ready(call.id_);
+  if (call.reply_ || call.failure_) return true;
+  auto& c = const_cast<PendingCall&>(call);
+  try {
+    if (!c.impl_->ready(c.id_)) return false;
+    c.reply_ = c.impl_->wait(c.id_);
+  } catch (const Error& e) {
+    c.failure_ = e;  // wait() returns it
+  }
+  return true;
 }
 
 void wait(PendingCall& call) {
@@ -151,6 +168,9 @@ int connect_or_throw(int fd, const sockaddr* a, socklen_t n, const std::string& 
 }  // namespace
 
 Connection::Connection(std::shared_ptr<detail::ConnectionImpl> impl) : impl_(std::move(impl)) {}
+std::shared_ptr<Connection> Connection::share() const {
+  return std::shared_ptr<Connection>(new Connection(impl_));
+}
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 Connection::~Connection() = default;
@@ -173,6 +193,11 @@ Result<void> say_hello(const std::shared_ptr<detail::ConnectionImpl>& impl) {
 
 Result<Connection> Connection::in_process(const std::string& topology_json,
                                           const std::string& host) {
+  static bool made = false;  // SystemC elaborates once per process
+  if (made) {
+    return Error(Status::no_resources, "a process has one in-process connection");
+  }
+  made = true;
   try {
     auto impl =
         std::make_shared<detail::ConnectionImpl>(detail::in_process_transport(topology_json), host);
@@ -180,6 +205,8 @@ Result<Connection> Connection::in_process(const std::string& topology_json,
     return Connection(impl);
   } catch (const Error& e) {
     return e;
+  } catch (const std::exception& e) {
+    return Error(Status::bad_parameter, std::string("topology: ") + e.what());
   }
 }
 
@@ -297,15 +324,16 @@ Result<std::vector<VolumeInfo>> Connection::volumes() {
 
 Pending<void> Connection::write_async(const std::string& array, uint16_t device, uint64_t block,
                                       std::span<const uint8_t> data) {
+  if (data.size() % 512 != 0 || data.empty() || data.size() / 512 > wire::kMaxBlocks) {
+    auto call = std::make_shared<PendingCall>(impl_, 0, uint8_t(wire::Type::write));
+    call->failure_ = Error(Status::bad_buffer,
+                           "write data of " + std::to_string(data.size()) + " bytes is not 1 to " +
+                               std::to_string(wire::kMaxBlocks) + " whole 512-byte blocks");
+    return {call, decode_void};
+  }
   wire::Request q =
       io(wire::Type::write, array, device, block, static_cast<uint32_t>(data.size() / 512));
   q.data.assign(data.begin(), data.end());
-  if (data.size() % 512 != 0 || data.empty()) {
-    auto call = std::make_shared<PendingCall>(impl_, 0, uint8_t(q.type));
-    call->failure_ = Error(Status::bad_buffer, "write data of " + std::to_string(data.size()) +
-                                                   " bytes is not whole 512-byte blocks");
-    return {call, decode_void};
-  }
   return {start(impl_, q), decode_void};
 }
 
@@ -316,6 +344,12 @@ Result<void> Connection::write(const std::string& array, uint16_t device, uint64
 
 Pending<std::vector<uint8_t>> Connection::read_async(const std::string& array, uint16_t device,
                                                      uint64_t block, uint32_t blocks) {
+  if (blocks == 0 || blocks > wire::kMaxBlocks) {
+    auto call = std::make_shared<PendingCall>(impl_, 0, uint8_t(wire::Type::read));
+    call->failure_ =
+        Error(Status::bad_buffer, "a read is 1 to " + std::to_string(wire::kMaxBlocks) + " blocks");
+    return {call, decode_data};
+  }
   return {start(impl_, io(wire::Type::read, array, device, block, blocks)), decode_data};
 }
 
@@ -347,7 +381,11 @@ Result<std::string> Connection::state(const std::string& array, Service service,
   q.target = target;
   auto call = start(impl_, q);
   detail::wait(*call);
-  return decode<std::string>(*call, [](wire::Reader& r) { return r.string("state"); });
+  return decode<std::string>(*call, [](wire::Reader& r) {
+    std::string state = r.string("state");
+    (void)r.u64("latest event");
+    return state;
+  });
 }
 
 Result<std::vector<Event>> Connection::history(const std::string& array, Service service,
@@ -391,23 +429,49 @@ Result<Event> Connection::next_event(SimTime timeout) {
   return e;
 }
 
+// With its own cursor, from the latest event at the first look: the
+// connection's own next_event() stream is left as it was.
 Result<void> Connection::wait_state(const std::string& array, Service service, uint16_t source,
                                     uint16_t target, const std::string& want, SimTime timeout) {
   auto t0 = now();
   if (!t0) return t0.error();
-  const SimTime deadline = *t0 + timeout;
+  const uint64_t deadline = t0->ps > UINT64_MAX - timeout.ps ? UINT64_MAX : t0->ps + timeout.ps;
+  std::optional<uint64_t> cursor;
   for (;;) {
-    auto s = state(array, service, source, target);
-    if (!s) return s.error();
-    if (*s == want) return {};
+    wire::Request q;
+    q.type = wire::Type::state;
+    q.array = array;
+    q.service = service;
+    q.device = source;
+    q.target = target;
+    auto call = start(impl_, q);
+    detail::wait(*call);
+    auto st = decode<std::pair<std::string, uint64_t>>(*call, [](wire::Reader& r) {
+      std::string state = r.string("state");
+      return std::pair{state, r.u64("latest event")};
+    });
+    if (!st) return st.error();
+    if (st->first == want) return {};
+    if (!cursor) cursor = st->second;
     auto t = now();
     if (!t) return t.error();
-    if (*t >= deadline) {
-      return Error(Status::timed_out, std::string(to_string(service)) + " is " + *s + ", not " +
-                                          want + ", after " + std::to_string(timeout.us()) + " us");
+    if (t->ps >= deadline) {
+      return Error(Status::timed_out, std::string(to_string(service)) + " is " + st->first +
+                                          ", not " + want + ", after " +
+                                          std::to_string(timeout.us()) + " us");
     }
-    auto e = next_event(deadline - *t);
-    if (!e && e.status() != Status::timed_out) return e.error();
+    wire::Request e;
+    e.type = wire::Type::next_event;
+    e.after = *cursor;
+    e.ps = std::min<uint64_t>(deadline - t->ps, wire::kMaxWaitPs);
+    auto next = start(impl_, e);
+    detail::wait(*next);
+    auto ev = decode<Event>(*next, [](wire::Reader& r) { return wire::get_event(r); });
+    if (ev) {
+      cursor = ev->sequence;
+    } else if (ev.status() != Status::timed_out) {
+      return ev.error();
+    }
   }
 }
 

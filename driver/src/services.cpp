@@ -8,6 +8,13 @@
 
 namespace copysim::driver {
 
+LocalPairs::LocalPairs(Connection& connection, std::string array)
+    : c_(connection.share()), array_(std::move(array)) {}
+Clones::Clones(Connection& connection, std::string array)
+    : c_(connection.share()), array_(std::move(array)) {}
+RemoteCopy::RemoteCopy(Connection& connection, std::string array)
+    : c_(connection.share()), array_(std::move(array)) {}
+
 Result<std::string> LocalPairs::run(uint16_t code, uint16_t a, uint16_t b, uint64_t p0) {
   return c_->command(array_, {code, a, b, {p0, 0, 0}});
 }

@@ -6,7 +6,6 @@ namespace copysim::driver::wire {
 
 namespace {
 constexpr uint32_t kBlockBytes = 512;
-constexpr uint32_t kMaxBlocks = kMaxPayload / kBlockBytes - 1;  // room for the fields
 constexpr std::size_t kCommandBlockBytes = 32;
 }  // namespace
 
@@ -142,6 +141,7 @@ Request decode_request(const Frame& frame) {
       break;
     case Type::advance:
       q.ps = r.u64("picoseconds");
+      if (q.ps > kMaxWaitPs) throw DecodeError("picoseconds: more than 10^17 (27.8 hours)");
       break;
     case Type::read:
     case Type::write:
@@ -180,6 +180,7 @@ Request decode_request(const Frame& frame) {
     case Type::next_event:
       q.after = r.u64("after sequence");
       q.ps = r.u64("timeout picoseconds");
+      if (q.ps > kMaxWaitPs) throw DecodeError("timeout picoseconds: more than 10^17 (27.8 hours)");
       break;
     case Type::statistics:
       q.array = r.string("array");

@@ -21,6 +21,10 @@ inline constexpr uint8_t kMagic1 = 0x53;  // 'S'
 inline constexpr uint8_t kVersion = 1;
 inline constexpr std::size_t kHeaderBytes = 12;
 inline constexpr uint32_t kMaxPayload = 16u << 20;
+// The most blocks one READ or WRITE carries (its frame stays under the limit).
+inline constexpr uint32_t kMaxBlocks = kMaxPayload / 512 - 1;
+// The longest ADVANCE or NEXT_EVENT timeout: 10^17 ps, about 27.8 hours.
+inline constexpr uint64_t kMaxWaitPs = 100'000'000'000'000'000ull;
 
 enum class Type : uint8_t {
   hello = 0x01,

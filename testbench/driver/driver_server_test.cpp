@@ -143,6 +143,8 @@ BOOST_AUTO_TEST_CASE(the_server_survives_bad_input_and_changes_nothing) {
   bad_magic[0] = 'X';
   auto bad_version = frame(wire::Type::now, 3, {});
   bad_version[2] = 9;
+  wire::Writer forever;
+  forever.u64(wire::kMaxWaitPs + 1);
   auto too_long = frame(wire::Type::now, 3, {});
   too_long[8] = 0x7f;
   const uint16_t protocol = uint16_t(Status::protocol_error);
@@ -155,6 +157,9 @@ BOOST_AUTO_TEST_CASE(the_server_survives_bad_input_and_changes_nothing) {
       {"truncated command block", frame(wire::Type::command, 2, short_command.take()), true,
        protocol, false},
       {"bytes left over", frame(wire::Type::advance, 2, trailing.take()), true, protocol, false},
+      {"a second HELLO", hello("app"), true, protocol, false},
+      {"ADVANCE beyond 10^17 ps", frame(wire::Type::advance, 2, forever.take()), true, protocol,
+       false},
       {"wrong magic", bad_magic, true, protocol, true},
       {"wrong version", bad_version, true, protocol, true},
       {"length over the limit", too_long, true, protocol, true},

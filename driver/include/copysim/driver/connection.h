@@ -24,7 +24,8 @@ void wait(PendingCall& call);
 }  // namespace detail
 
 // A request sent and not yet waited for. wait() lets simulated time pass
-// (in-process) or reads replies (socket) until its reply is there.
+// (in-process) or reads replies (socket) until its reply is there. ready()
+// only looks: in-process, simulated time passes in wait() alone.
 template <typename T>
 class Pending {
  public:
@@ -101,15 +102,19 @@ class Connection {
   RemoteCopy remote_copy(const std::string& array);
 
  private:
+  friend class LocalPairs;
+  friend class Clones;
+  friend class RemoteCopy;
   explicit Connection(std::shared_ptr<detail::ConnectionImpl> impl);
+  // Another handle on the same connection (for the service objects).
+  std::shared_ptr<Connection> share() const;
   std::shared_ptr<detail::ConnectionImpl> impl_;
 };
 
 // Local pairs of one array (seed 004).
 class LocalPairs {
  public:
-  LocalPairs(Connection& connection, std::string array)
-      : c_(&connection), array_(std::move(array)) {}
+  LocalPairs(Connection& connection, std::string array);
   // secondary 0: the array picks the lowest reserved volume.
   Result<std::string> create(uint16_t primary, uint16_t secondary, Pace pace = Pace::medium);
   Result<std::string> remove(uint16_t primary, uint16_t secondary);
@@ -125,7 +130,7 @@ class LocalPairs {
 
  private:
   Result<std::string> run(uint16_t code, uint16_t a, uint16_t b, uint64_t p0 = 0);
-  Connection* c_;
+  std::shared_ptr<Connection> c_;  // shares the connection; safe to keep
   std::string array_;
 };
 
@@ -137,7 +142,7 @@ struct CloneOptions {
 // Clone sessions of one array (seed 003), named by source and destination.
 class Clones {
  public:
-  Clones(Connection& connection, std::string array) : c_(&connection), array_(std::move(array)) {}
+  Clones(Connection& connection, std::string array);
   Result<std::string> create(uint16_t source, uint16_t destination,
                              const CloneOptions& options = {});
   Result<std::string> precopy(uint16_t source, uint16_t destination);
@@ -152,15 +157,14 @@ class Clones {
   Result<void> wait_state(uint16_t destination, const std::string& want, SimTime timeout);
 
  private:
-  Connection* c_;
+  std::shared_ptr<Connection> c_;  // shares the connection; safe to keep
   std::string array_;
 };
 
 // Remote copy from one array (seeds 000-002): the path, pairs, bridges.
 class RemoteCopy {
  public:
-  RemoteCopy(Connection& connection, std::string array)
-      : c_(&connection), array_(std::move(array)) {}
+  RemoteCopy(Connection& connection, std::string array);
   Result<std::string> establish_path(uint64_t link_mask = 0);  // 0: every link
   Result<std::string> remove_path();
   Result<std::string> establish_pair(uint16_t primary, uint16_t secondary, bool no_copy = false);
@@ -181,7 +185,7 @@ class RemoteCopy {
   Result<std::string> query_bridge(uint16_t data_volume);
 
  private:
-  Connection* c_;
+  std::shared_ptr<Connection> c_;  // shares the connection; safe to keep
   std::string array_;
 };
 

@@ -68,6 +68,7 @@ class Result {
     return std::move(*value_);
   }
   const T& operator*() const& { return value(); }
+  T operator*() && { return std::move(*this).value(); }
   const T* operator->() const { return &value(); }
   // The error; only when !ok().
   const Error& error() const { return *error_; }
