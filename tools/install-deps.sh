@@ -15,6 +15,7 @@ packages=(
   "libboost-test-dev"   # the test suites under testbench/
   "libfmt-dev"          # log and report formatting
   "libcli11-dev"        # command-line parsing of the copysim tool
+  "libyaml-cpp-dev"     # scenario files, with line numbers in their errors
   "nlohmann-json3-dev"  # statistics and configuration in JSON
   "zlib1g-dev"          # FST waveforms from Verilator
   "gtkwave"             # fst2vcd/vcd2fst read the waveforms back in tests

@@ -49,8 +49,15 @@ Topology::Topology(const nlohmann::json& description) {
       r.object("config");  // checked by the array's own reader
     }
     r.finish();
-    node->array =
-        std::make_unique<sc::StorageArray>(node->name.c_str(), sc::ArrayConfig::from_json(config));
+    sc::ArrayConfig array_config;
+    try {
+      array_config = sc::ArrayConfig::from_json(config);
+    } catch (const ConfigError& e) {
+      // The array's own reader names paths inside its description.
+      const std::string m = e.what();
+      throw ConfigError(path + "/config" + (m.empty() || m[0] == '/' ? "" : ": ") + m);
+    }
+    node->array = std::make_unique<sc::StorageArray>(node->name.c_str(), array_config);
     arrays_.push_back(std::move(node));
   }
   if (const nlohmann::json* l = description.contains("link") ? &description["link"] : nullptr) {

@@ -46,6 +46,9 @@ class Topology {
   ArrayNode* array(const std::string& name);
   const HostNode* host(const std::string& name) const;
   std::vector<std::unique_ptr<ArrayNode>>& arrays() { return arrays_; }
+  // The links: forward ones first, then return ones.
+  std::size_t fibres() const { return fibres_.size(); }
+  sc::FcLink& fibre(std::size_t i) { return *fibres_.at(i); }
 
  private:
   void link(const nlohmann::json& j);

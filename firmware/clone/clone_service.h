@@ -118,6 +118,7 @@ class CloneService final : public LocalCopyParticipant {
   // Set by the controller, as LocalPairService::in_other_service.
   std::function<std::string(uint16_t device, bool as_target)> in_other_service;
   History& history() { return history_; }
+  TcbPool& tcbs() { return tcbs_; }
 
   // Test access to the PB bits of `source`, to show the consistency check.
   void set_pb_bit_for_test(uint16_t source, uint64_t track, int column);

@@ -96,6 +96,7 @@ class LocalPairService final : public LocalCopyParticipant {
   std::function<std::string(uint16_t device, bool as_target)> in_other_service;
   History& history() { return history_; }
   const LocalPairConfig& config() const { return config_; }
+  TcbPool& tcbs() { return tcbs_; }
 
  private:
   struct Pair;

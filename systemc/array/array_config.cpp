@@ -83,6 +83,8 @@ ArrayConfig ArrayConfig::from_json(const nlohmann::json& description) {
       c.disk_adapters.drr.implementation = *parsed;
       x.read("clock_mhz", c.disk_adapters.drr.clock_mhz, 1.0, 100000.0);
       x.read("data_bytes", c.disk_adapters.drr.data_bytes, 8, 512);
+      // Each disk adapter's unit writes <stem>.<adapter>.fst (rtl only).
+      x.read("wave_file", c.disk_adapters.drr.wave_file);
       try {
         DrrUnit::validate(c.disk_adapters.drr);
       } catch (const std::invalid_argument& e) {

@@ -217,6 +217,11 @@ IoStatus StorageArray::read(uint32_t port, uint16_t device, uint64_t block, uint
   return adapter_of_port(port, local).read(local, device, block, count, data);
 }
 
+IoStatus StorageArray::read_internal(uint16_t device, uint64_t block, uint32_t count,
+                                     std::span<uint8_t> data) {
+  return host_adapters_.front()->read(0, device, block, count, data, true);
+}
+
 IoStatus StorageArray::write(uint32_t port, uint16_t device, uint64_t block, uint32_t count,
                              std::span<const uint8_t> data) {
   if (port >= host_ports()) {

@@ -42,6 +42,9 @@ class StorageArray : public sc_core::sc_module {
                 std::span<uint8_t> data);
   IoStatus write(uint32_t port, uint16_t device, uint64_t block, uint32_t count,
                  std::span<const uint8_t> data);
+  // The array's own firmware reading a volume through the host read path,
+  // whatever the host ports' LUN masking.
+  IoStatus read_internal(uint16_t device, uint64_t block, uint32_t count, std::span<uint8_t> data);
 
   // The secondary side of a remote write: stored blocks that arrived over
   // a link, addressed for `source` on the primary. Every block is checked

@@ -21,7 +21,15 @@ DiskAdapter::DiskAdapter(const sc_core::sc_module_name& name, const DiskAdapterC
   for (uint32_t i = 0; i < config.ports; ++i) {
     ports_.emplace_back(fmt::format("{}.port{}", this->name(), i));
   }
-  drr_ = std::make_unique<DrrUnit>("drr", config.drr);
+  DrrUnit::Config drr = config.drr;
+  if (!drr.wave_file.empty()) {
+    // One file per adapter: <stem>.<adapter>.fst.
+    const std::string leaf = basename();
+    const auto dot = drr.wave_file.rfind(".fst");
+    drr.wave_file = (dot == std::string::npos ? drr.wave_file : drr.wave_file.substr(0, dot)) +
+                    "." + leaf + ".fst";
+  }
+  drr_ = std::make_unique<DrrUnit>("drr", drr);
   SC_HAS_PROCESS(DiskAdapter);
   for (uint32_t i = 0; i < config.destage_streams; ++i) {
     sc_core::sc_spawn(sc_bind(&DiskAdapter::destage_stream, this),

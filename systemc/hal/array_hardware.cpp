@@ -227,7 +227,7 @@ void ArrayHardware::read_blocks(uint16_t device, uint64_t block, uint32_t blocks
                                 std::function<void(std::vector<uint8_t>, std::string)> done) {
   on_worker([=, this, done = std::move(done)] {
     std::vector<uint8_t> data(std::size_t{blocks} * checkcode::kUserDataBytes);
-    const IoStatus st = array_.read(0, device, block, blocks, data);
+    const IoStatus st = array_.read_internal(device, block, blocks, data);
     done(std::move(data), st.ok() ? std::string{} : st.message);
   });
 }

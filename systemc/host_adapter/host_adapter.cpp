@@ -66,7 +66,7 @@ void HostAdapter::send(Resource& direction, uint64_t payload) {
 }
 
 IoStatus HostAdapter::check_request(uint32_t port, uint16_t device, uint64_t block, uint32_t count,
-                                    std::size_t bytes, const Volume*& volume) const {
+                                    std::size_t bytes, const Volume*& volume, bool internal) const {
   IoStatus s;
   if (port >= ports_.size()) {
     s.result = IoResult::out_of_range;
@@ -74,7 +74,7 @@ IoStatus HostAdapter::check_request(uint32_t port, uint16_t device, uint64_t blo
     return s;
   }
   volume = volumes_(device);
-  if (volume != nullptr && visible && !visible(port, device)) {
+  if (volume != nullptr && !internal && visible && !visible(port, device)) {
     s.result = IoResult::no_such_volume;
     s.message = fmt::format("device {:#06x} is not mapped to this port", device);
     return s;
@@ -156,10 +156,10 @@ std::vector<uint8_t> HostAdapter::command(uint32_t port_index, std::span<const u
 }
 
 IoStatus HostAdapter::read(uint32_t port_index, uint16_t device, uint64_t block, uint32_t count,
-                           std::span<uint8_t> data) {
+                           std::span<uint8_t> data, bool internal) {
   const sc_core::sc_time start = sc_core::sc_time_stamp();
   const Volume* volume = nullptr;
-  IoStatus status = check_request(port_index, device, block, count, data.size(), volume);
+  IoStatus status = check_request(port_index, device, block, count, data.size(), volume, internal);
   if (!status.ok()) return status;
   HostPort& port = ports_[port_index];
   send(port.inbound, kFcpCmndPayload);

@@ -72,8 +72,9 @@ class HostAdapter : public sc_core::sc_module {
               Processors& processors, SharedMemory& shared_memory, VolumeLookup volumes);
 
   // From a thread process. `data` holds count x 512 bytes of user data.
+  // `internal`: the array's own firmware reading (no LUN masking).
   IoStatus read(uint32_t port, uint16_t device, uint64_t block, uint32_t count,
-                std::span<uint8_t> data);
+                std::span<uint8_t> data, bool internal = false);
   IoStatus write(uint32_t port, uint16_t device, uint64_t block, uint32_t count,
                  std::span<const uint8_t> data);
 
@@ -115,7 +116,7 @@ class HostAdapter : public sc_core::sc_module {
 
  private:
   IoStatus check_request(uint32_t port, uint16_t device, uint64_t block, uint32_t count,
-                         std::size_t bytes, const Volume*& volume) const;
+                         std::size_t bytes, const Volume*& volume, bool internal = false) const;
   void send(Resource& direction, uint64_t payload);
   // Waits until the callback `start` was given is called.
   static void hold(const std::function<void(std::function<void()>)>& start);

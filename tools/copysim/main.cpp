@@ -1,10 +1,12 @@
 // copysim: the command line. Without arguments it runs the default demo.
 #include <fmt/format.h>
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <systemc>
@@ -14,6 +16,10 @@
 #include "systemc/config/json_reader.h"
 #include "systemc/log/log.h"
 #include "tools/copysim/drr_demo.h"
+#include "tools/copysim/run/runner.h"
+#include "tools/copysim/scenario/scenario.h"
+#include "tools/copysim/scenario/yaml_reader.h"
+#include "tools/copysim/sweep.h"
 
 namespace {
 
@@ -47,6 +53,17 @@ int serve(const std::string& topology_file, const copysim::engine::ServeOptions&
   return 0;
 }
 
+// `copysim report`: the summary of a results folder.
+int report(const std::string& dir) {
+  std::ifstream summary(dir + "/summary.txt");
+  if (!summary) {
+    fmt::print(stderr, "copysim report: {} is not a results folder (no summary.txt)\n", dir);
+    return 2;
+  }
+  std::cout << summary.rdbuf();
+  return 0;
+}
+
 }  // namespace
 
 // SystemC prints its banner before sc_main unless told not to by the
@@ -69,20 +86,56 @@ int sc_main(int argc, char* argv[]) {
   app.add_option("--log-level", log_level, "Least severe log messages shown")
       ->check(CLI::IsMember(levels));
 
+  // run
   copysim::tools::DrrDemoOptions demo;
+  std::string scenario_file, out_dir;
+  std::vector<std::string> sets;
+  bool quiet = false;
+  std::optional<uint64_t> seed;
   CLI::App* run = app.add_subcommand(
-      "run", "Run the built-in demo: a track copied through the DRR address-change unit");
-  run->add_option("--blocks", demo.blocks, "Stored blocks (520 bytes) to copy")
+      "run",
+      "Run a scenario (docs/SCENARIOS.md); without one, the built-in demo: a track copied "
+      "through the DRR address-change unit");
+  run->add_option("scenario", scenario_file, "Scenario file (YAML or JSON)");
+  run->add_option("--out", out_dir, "Results folder (default: results/<scenario name>)");
+  run->add_option("--set", sets, "Override a scenario setting: PATH=VALUE, e.g. duration_ms=50");
+  run->add_flag("--quiet", quiet, "No progress output");
+  run->add_option("--seed", seed, "Seed of the scenario (or of the demo's block contents)");
+  run->add_option("--blocks", demo.blocks, "Demo: stored blocks (520 bytes) to copy")
       ->check(CLI::Range(1u, 1u << 20));
-  run->add_option("--data-bytes", demo.data_bytes, "Width of the DRR data path in bytes")
+  run->add_option("--data-bytes", demo.data_bytes, "Demo: width of the DRR data path in bytes")
       ->check(CLI::IsMember({16u, 64u}));
-  run->add_option("--clock-mhz", demo.clock_mhz, "DRR unit clock")->check(CLI::Range(1.0, 2000.0));
+  run->add_option("--clock-mhz", demo.clock_mhz, "Demo: DRR unit clock")
+      ->check(CLI::Range(1.0, 2000.0));
   run->add_option("--damaged-block", demo.damaged_block,
-                  "Index of the block damaged in the last run");
-  run->add_option("--seed", demo.seed, "Seed of the block contents");
+                  "Demo: index of the block damaged in the last run");
   run->add_option("--wave", demo.wave_file,
-                  "Write an FST waveform of the RTL run (and FILE.gtkw for GTKWave)");
+                  "Demo: write an FST waveform of the RTL run (and FILE.gtkw for GTKWave)");
 
+  // validate, report
+  std::string validate_file, report_dir;
+  CLI::App* validate = app.add_subcommand("validate", "Check a scenario without running it");
+  validate->add_option("scenario", validate_file, "Scenario file")->required();
+  validate->add_option("--set", sets, "Override a setting: PATH=VALUE");
+  CLI::App* report_cmd = app.add_subcommand("report", "Print the summary of a results folder");
+  report_cmd->add_option("results", report_dir, "Results folder of a run")->required();
+
+  // sweep
+  copysim::tools::SweepOptions sweep_options;
+  CLI::App* sweep = app.add_subcommand(
+      "sweep",
+      "Run a scenario over a grid of settings, across local cores or as a Slurm job array");
+  sweep->add_option("scenario", sweep_options.scenario, "Scenario file")->required();
+  sweep->add_option("--grid", sweep_options.grid, "An axis: PATH=v1,v2,... (repeat for more)")
+      ->required();
+  sweep->add_option("--out", sweep_options.out, "Folder of the runs and sweep.csv");
+  sweep->add_option("--jobs", sweep_options.jobs, "Runs at once")->check(CLI::Range(1u, 256u));
+  sweep->add_option("--slurm", sweep_options.slurm_script,
+                    "Write a Slurm job-array script instead of running");
+  sweep->add_flag("--gather", sweep_options.gather_only,
+                  "Only gather finished runs into sweep.csv");
+
+  // serve
   std::string topology_file;
   copysim::engine::ServeOptions serve_options;
   serve_options.socket_path = "copysim.sock";
@@ -95,11 +148,40 @@ int sc_main(int argc, char* argv[]) {
       ->check(CLI::Range(1, 65535));
 
   CLI11_PARSE(app, argc, argv);
-  if (serve_cmd->parsed()) {
-    copysim::sc::set_log_level(levels.at(log_level));
-    return serve(topology_file, serve_options);
-  }
   copysim::sc::set_log_level(levels.at(log_level));
+  if (serve_cmd->parsed()) return serve(topology_file, serve_options);
+  if (report_cmd->parsed()) return report(report_dir);
+  if (sweep->parsed()) {
+    sweep_options.self = std::filesystem::canonical("/proc/self/exe").string();
+    try {
+      return copysim::tools::sweep(sweep_options);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "copysim sweep: {}\n", e.what());
+      return 2;
+    }
+  }
+  if (validate->parsed() || (run->parsed() && !scenario_file.empty())) {
+    const std::string file = validate->parsed() ? validate_file : scenario_file;
+    try {
+      copysim::scenario::Scenario s = copysim::scenario::load(file, sets);
+      if (seed) s.seed = *seed;
+      if (validate->parsed()) {
+        fmt::print("{}: valid: {} arrays, {} workloads, {} timeline entries, {:.3f} ms\n", file,
+                   s.topology["arrays"].size(), s.workloads.size(), s.timeline.size(),
+                   s.duration_ms);
+        return 0;
+      }
+      copysim::run::RunOptions options;
+      options.results_dir = out_dir.empty() ? "results/" + s.name : out_dir;
+      options.quiet = quiet;
+      options.progress_bar = !quiet && ::isatty(2);
+      return copysim::run::run(s, options);
+    } catch (const copysim::scenario::ScenarioError& e) {
+      fmt::print(stderr, "copysim {}: {}\n", validate->parsed() ? "validate" : "run", e.what());
+      return 2;
+    }
+  }
+  if (seed) demo.seed = *seed;
   if (demo.damaged_block >= demo.blocks) {
     fmt::print(stderr, "copysim run: --damaged-block {} is outside the {} blocks copied\n",
                demo.damaged_block, demo.blocks);
