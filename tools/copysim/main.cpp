@@ -166,6 +166,7 @@ int sc_main(int argc, char* argv[]) {
       copysim::scenario::Scenario s = copysim::scenario::load(file, sets);
       if (seed) s.seed = *seed;
       if (validate->parsed()) {
+        copysim::run::check(s);
         fmt::print("{}: valid: {} arrays, {} workloads, {} timeline entries, {:.3f} ms\n", file,
                    s.topology["arrays"].size(), s.workloads.size(), s.timeline.size(),
                    s.duration_ms);

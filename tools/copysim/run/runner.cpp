@@ -278,6 +278,19 @@ class Run {
 
 }  // namespace
 
+void check(const Scenario& s) {
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  std::unique_ptr<engine::Topology> topology;
+  try {
+    topology = std::make_unique<engine::Topology>(s.topology);
+  } catch (const sc::ConfigError& e) {
+    throw ScenarioError(fmt::format("{}: {}", locate(s, e.what()), e.what()));
+  }
+  Results results(s);
+  Run r(s, *topology, results);
+  r.start();
+}
+
 int run(const Scenario& s, const RunOptions& options) {
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   std::unique_ptr<engine::Topology> topology;

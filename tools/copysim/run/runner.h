@@ -22,4 +22,8 @@ struct RunOptions {
 // does not build (naming the file and line).
 int run(const scenario::Scenario& scenario, const RunOptions& options);
 
+// Builds everything the run would (the topology, the workloads, the
+// traces) without simulating; throws ScenarioError for what would fail.
+void check(const scenario::Scenario& scenario);
+
 }  // namespace copysim::run

@@ -7,11 +7,12 @@ namespace copysim::scenario {
 namespace {
 
 std::string kind(const YAML::Node& n) {
+  if (!n.IsDefined()) return "nothing";
   switch (n.Type()) {
     case YAML::NodeType::Map:
       return "a map";
     case YAML::NodeType::Sequence:
-      return "a list";
+      return n.size() == 0 ? "an empty list" : "a list";
     case YAML::NodeType::Null:
       return "nothing";
     case YAML::NodeType::Scalar:
@@ -25,6 +26,7 @@ std::string kind(const YAML::Node& n) {
 }  // namespace
 
 std::string where(const std::string& file, const YAML::Node& node) {
+  if (!node.IsDefined()) return file;
   const YAML::Mark m = node.Mark();
   if (m.line < 0) return file;
   return fmt::format("{}:{}:{}", file, m.line + 1, m.column + 1);
