@@ -212,6 +212,20 @@ BOOST_AUTO_TEST_CASE(bad_scenarios_and_traces_give_their_documented_errors) {
        "no record of " + dir + "/disk7.csv is for a mapped device", ""},
       {"unknown trace format", with_trace("csv", kFixtures + "/tiny.msr.csv"),
        "/workloads/0/trace/format: expected one of disksim, msr, spc", ""},
+      {"trace device mapped to no volume",
+       with_trace("msr", kFixtures + "/tiny.msr.csv")
+           .replace(with_trace("msr", kFixtures + "/tiny.msr.csv").find("{0: 0x1000}"), 11,
+                    "{0: 0x2000}"),
+       "/workloads/0/trace/devices/0: array \"a\" has no volume 0x2000", ""},
+      {"IO larger than the volume", replace("blocks: 8}", "blocks: 4096}"),
+       "/workloads/0/synthetic/blocks: 4096 blocks do not fit in volume 0x1000 of 512 blocks", ""},
+      {"too many buckets", replace("duration_ms: 5", "duration_ms: 100000000\nbucket_ms: 0.001"),
+       "/bucket_ms: expected at least duration_ms / 1,000,000", ""},
+      {"bucket not a number", replace("duration_ms: 5", "duration_ms: 5\nbucket_ms: .nan"),
+       "/bucket_ms: expected a number", ""},
+      {"pace and parameters", replace("pace: 15}", "pace: 15, parameters: [3]}"),
+       "/timeline/0/pace: expected either pace or parameters", ""},
+      {"override with an empty path", base, "the path is empty", "--set /=1"},
       {"override of no setting", base, "/duraton_ms: unknown setting", "--set duraton_ms=5"},
       {"override with a bad value", base, "/duration_ms: expected a number", "--set duration_ms=x"},
   };
@@ -228,6 +242,27 @@ BOOST_AUTO_TEST_CASE(bad_scenarios_and_traces_give_their_documented_errors) {
       }
     }
   }
+}
+
+// A workload whose IOs are refused at once (a reserved volume) still lets
+// simulated time pass, and the run ends with the errors counted.
+BOOST_AUTO_TEST_CASE(refused_io_is_counted_and_the_run_ends) {
+  std::string s = slurp(kFixtures + "/base.yaml");
+  auto swap = [&s](const std::string& from, const std::string& to) {
+    s.replace(s.find(from), from.size(), to);
+  };
+  swap("read_fraction: 0.5", "read_fraction: 0");
+  swap("do: local_pair.create, array: a, primary: 0x1000, secondary: 0x1001, pace: 15",
+       "do: local_pair.reserve, array: a, primary: 0x1000, parameters: [1]");
+  swap("at_ms: 1,", "at_ms: 0,");
+  const std::string dir = temp_dir("refused");
+  std::ofstream(dir + "/refused.yaml") << s;
+  const Outcome o = run(dir + "/refused.yaml", dir + "/out");
+  BOOST_REQUIRE_MESSAGE(o.exit == 0, o.output);
+  const json w = json::parse(slurp(dir + "/out/stats.json"))["workloads"]["w"];
+  BOOST_TEST(w["errors"].get<uint64_t>() > 10u);
+  BOOST_TEST(w["first_errors"][0].get<std::string>().find("refuses host writes") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(every_trace_format_replays_its_records) {

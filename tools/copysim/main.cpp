@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <atomic>
+#include <cctype>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -173,12 +174,27 @@ int sc_main(int argc, char* argv[]) {
         return 0;
       }
       copysim::run::RunOptions options;
-      options.results_dir = out_dir.empty() ? "results/" + s.name : out_dir;
+      // A scenario's name becomes a folder name: nothing but [A-Za-z0-9._-].
+      std::string folder = s.name;
+      for (char& c : folder) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+          c = '_';
+      }
+      if (folder.empty() || folder.find_first_not_of('.') == std::string::npos) folder = "run";
+      options.results_dir = out_dir.empty() ? "results/" + folder : out_dir;
       options.quiet = quiet;
       options.progress_bar = !quiet && ::isatty(2);
       return copysim::run::run(s, options);
     } catch (const copysim::scenario::ScenarioError& e) {
       fmt::print(stderr, "copysim {}: {}\n", validate->parsed() ? "validate" : "run", e.what());
+      return 2;
+    } catch (const sc_core::sc_report& e) {
+      fmt::print(stderr, "copysim {}: {}: the simulation failed: {}\n",
+                 validate->parsed() ? "validate" : "run", file, e.what());
+      return 1;
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "copysim {}: {}: {}\n", validate->parsed() ? "validate" : "run", file,
+                 e.what());
       return 2;
     }
   }

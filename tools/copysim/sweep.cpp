@@ -65,11 +65,11 @@ int gather(const SweepOptions& o, const std::vector<Axis>& axes) {
   for (std::size_t i = 0; i < points(axes); ++i) {
     const std::string dir = fmt::format("{}/run{}", o.out, i);
     std::ifstream in(dir + "/stats.json");
-    if (!in) {
+    const auto stats = nlohmann::json::parse(in, nullptr, false);
+    if (!in.is_open() || stats.is_discarded() || !stats.contains("workloads")) {
       ++missing;
       continue;
     }
-    const auto stats = nlohmann::json::parse(in);
     const auto sets = point(axes, i);
     for (const auto& [name, w] : stats["workloads"].items()) {
       csv.print("{}", i);
@@ -92,6 +92,13 @@ int sweep(const SweepOptions& o) {
   std::filesystem::create_directories(o.out);
   const std::size_t n = points(axes);
   if (!o.slurm_script.empty()) {
+    // Every argument single-quoted for bash; the binary is $COPYSIM or
+    // copysim from PATH on the cluster's nodes.
+    auto quote = [](const std::string& a) {
+      std::string q = "'";
+      for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      return q + "'";
+    };
     auto sh = fmt::output_file(o.slurm_script);
     sh.print(
         "#!/bin/bash\n# {} points of {}; afterwards: copysim sweep {} --gather --out {} "
@@ -100,11 +107,14 @@ int sweep(const SweepOptions& o) {
         n, o.scenario, o.scenario, o.out, n - 1);
     for (std::size_t i = 0; i < n; ++i) {
       std::string sets;
-      for (const auto& s : point(axes, i)) sets += " --set '" + s + "'";
-      sh.print("  {}) SETS=\"{}\" ;;\n", i, sets);
+      for (const auto& s : point(axes, i)) sets += " --set " + quote(s);
+      sh.print("  {}) SETS=({}) ;;\n", i, sets);
     }
-    sh.print("esac\neval copysim run '{}' $SETS --out '{}/run'\"$SLURM_ARRAY_TASK_ID\" --quiet\n",
-             o.scenario, o.out);
+    sh.print(
+        "esac\n\"${{COPYSIM:-copysim}}\" run {} \"${{SETS[@]}}\" --out "
+        "{}/run\"$SLURM_ARRAY_TASK_ID\" "
+        "--quiet\n",
+        quote(o.scenario), quote(o.out));
     sh.close();
     fmt::print("copysim sweep: wrote {} for {} array tasks\n", o.slurm_script, n);
     return 0;
@@ -131,8 +141,10 @@ int sweep(const SweepOptions& o) {
       args.push_back("--set");
       args.push_back(s);
     }
+    std::filesystem::remove_all(fmt::format("{}/run{}", o.out, i));  // no stale results
     std::fflush(nullptr);
     const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
       const int null = ::open("/dev/null", 1);
       ::dup2(null, 1);

@@ -8,6 +8,10 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 namespace copysim::run {
 
 namespace {
@@ -329,18 +333,25 @@ void Results::write_timeline(const std::string& path) const {
 }
 
 // gnuplot, when it is installed, draws from timeseries.csv: throughput,
-// response time and copy progress over time, as PNG.
+// response time and copy progress over time, as PNG. It runs in the results
+// folder, so plots.gp names no path and redraws wherever the folder goes.
 void Results::write_plots(const std::string& dir) const {
   auto gp = fmt::output_file(dir + "/plots.gp");
   gp.print(
       "set datafile separator ','\nset terminal pngcairo size 900,420 font 'DejaVu Sans,10'\n"
       "set key outside right\nset xlabel 'simulated time (ms)'\nset grid\n");
+  auto title = [](std::string t) {
+    for (char& c : t) {
+      if (c == '\'' || c == '\\') c = '_';
+    }
+    return t;
+  };
   const std::size_t nw = s_.workloads.size();
   auto plot = [&](const char* file, const char* ylabel, int offset) {
-    gp.print("set output '{}/{}'\nset ylabel '{}'\nplot ", dir, file, ylabel);
+    gp.print("set output '{}'\nset ylabel '{}'\nplot ", file, ylabel);
     for (std::size_t i = 0; i < nw; ++i) {
-      gp.print("{}'{}/timeseries.csv' using 1:{} with lines title '{}'", i ? ", " : "", dir,
-               2 + 3 * i + std::size_t(offset), s_.workloads[i].name);
+      gp.print("{}'timeseries.csv' using 1:{} with lines title '{}'", i ? ", " : "",
+               2 + 3 * i + std::size_t(offset), title(s_.workloads[i].name));
     }
     if (nw == 0) gp.print("0 title 'no workload'");
     gp.print("\n");
@@ -353,19 +364,31 @@ void Results::write_plots(const std::string& dir) const {
       if (std::find(copies.begin(), copies.end(), k) == copies.end()) copies.push_back(k);
     }
   }
-  gp.print("set output '{}/copy_progress.png'\nset ylabel 'tracks still to copy'\nplot ", dir);
+  gp.print("set output 'copy_progress.png'\nset ylabel 'tracks still to copy'\nplot ");
   for (std::size_t i = 0; i < copies.size(); ++i) {
-    gp.print("{}'{}/timeseries.csv' using 1:{} with steps title '{}'", i ? ", " : "", dir,
-             2 + 3 * nw + i, copies[i]);
+    gp.print("{}'timeseries.csv' using 1:{} with steps title '{}'", i ? ", " : "", 2 + 3 * nw + i,
+             title(copies[i]));
   }
   if (copies.empty()) gp.print("0 title 'no copy'");
   gp.print("\n");
   gp.close();
-  const std::string cmd = fmt::format(
-      "command -v gnuplot > /dev/null && gnuplot '{}/plots.gp' "
-      "2> '{}/plots.log'",
-      dir, dir);
-  (void)std::system(cmd.c_str());
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::chdir(dir.c_str()) == 0) {
+      const int log = ::open("plots.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (log >= 0) {
+        ::dup2(log, 1);
+        ::dup2(log, 2);
+      }
+      ::execlp("gnuplot", "gnuplot", "plots.gp", static_cast<char*>(nullptr));
+    }
+    ::_exit(127);  // no gnuplot: no plots, and the summary says so
+  }
+  if (pid > 0) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+  }
 }
 
 std::string Results::summary(const std::string& dir) const {

@@ -46,8 +46,10 @@ std::string locate(const Scenario& s, const std::string& message) {
 // up to 4,096 regions of the volume.
 class BlockPicker {
  public:
-  BlockPicker(const scenario::SyntheticWorkload& w, uint64_t blocks, uint64_t seed)
-      : w_(w), slots_(std::max<uint64_t>(1, blocks / w.blocks)), rng_(seed) {
+  // `first_slot`: where a sequential worker starts (workers spread out).
+  BlockPicker(const scenario::SyntheticWorkload& w, uint64_t blocks, uint64_t seed,
+              uint64_t first_slot = 0)
+      : w_(w), slots_(std::max<uint64_t>(1, blocks / w.blocks)), rng_(seed), next_(first_slot) {
     if (w.skew == "zipf") {
       const uint64_t regions = std::min<uint64_t>(4096, slots_);
       double sum = 0;
@@ -84,7 +86,7 @@ class BlockPicker {
   uint64_t slots_;
   std::mt19937_64 rng_;
   std::vector<double> cdf_;
-  uint64_t next_ = 0;
+  uint64_t next_;
 };
 
 class Run {
@@ -146,6 +148,20 @@ class Run {
                         "{:#06x}",
                         s_.file, w, wl.array, v));
       }
+      if (wl.type == "synthetic" && a.volume(v)->geometry.blocks() < wl.synthetic.blocks) {
+        throw ScenarioError(
+            fmt::format("{}: /workloads/{}/synthetic/blocks: {} blocks do not fit "
+                        "in volume {:#06x} of {} blocks",
+                        s_.file, w, wl.synthetic.blocks, v, a.volume(v)->geometry.blocks()));
+      }
+    }
+    for (auto [trace_device, v] : wl.trace.devices) {
+      if (wl.type == "trace" && a.volume(v) == nullptr) {
+        throw ScenarioError(
+            fmt::format("{}: /workloads/{}/trace/devices/{}: array \"{}\" has no "
+                        "volume {:#06x}",
+                        s_.file, w, trace_device, wl.array, v));
+      }
     }
     const uint64_t stop_ps = wl.stop_ms > 0 ? ps_of_ms(wl.stop_ms) : end_ps_;
     if (wl.type == "trace") {
@@ -164,14 +180,15 @@ class Run {
         std::mt19937_64 rng(s_.seed * 7919 + w);
         const uint64_t start = ps_of_ms(wl.start_ms);
         for (const auto& r : *records) {
-          const uint64_t at = start + static_cast<uint64_t>(r.time_s * wl.trace.time_scale * 1e12);
-          if (at >= stop_ps) break;
+          const double at_d = double(start) + r.time_s * wl.trace.time_scale * 1e12;
+          if (at_d >= double(stop_ps)) break;
+          const auto at = static_cast<uint64_t>(at_d);
           if (at > now_ps()) wait(ps_time(at - now_ps()));
           const uint16_t device = wl.trace.devices.at(r.device);
           const uint64_t volume_blocks = a.volume(device)->geometry.blocks();
-          const auto blocks = static_cast<uint32_t>(
-              std::min<uint64_t>(std::max<uint64_t>(1, (r.bytes + 511) / 512), 4096));
-          const uint64_t block = (r.offset_bytes / 512) % (volume_blocks - blocks);
+          const auto blocks = static_cast<uint32_t>(std::min<uint64_t>(
+              {std::max<uint64_t>(1, (r.bytes + 511) / 512), 4096, volume_blocks}));
+          const uint64_t block = (r.offset_bytes / 512) % (volume_blocks - blocks + 1);
           const uint64_t seed = rng();
           // As in the trace, IOs overlap: each one is its own process.
           sc_core::sc_spawn([this, w, &wl, &a, device, block, blocks, r, seed] {
@@ -184,23 +201,32 @@ class Run {
       return;
     }
     const scenario::SyntheticWorkload& sw = wl.synthetic;
+    uint64_t largest = 0;
+    for (uint16_t v : wl.volumes) largest = std::max(largest, a.volume(v)->geometry.blocks());
     for (uint32_t q = 0; q < sw.queue_depth; ++q) {
-      sc_core::sc_spawn([this, w, q, &wl, &sw, &a, stop_ps] {
+      sc_core::sc_spawn([this, w, q, &wl, &sw, &a, stop_ps, largest] {
         const uint64_t seed = s_.seed * 1'000'003 + w * 1009 + q;
-        const uint64_t blocks = a.volume(wl.volumes[0])->geometry.blocks();
-        BlockPicker pick(sw, blocks, seed);
+        const uint64_t slots = std::max<uint64_t>(1, largest / sw.blocks);
+        BlockPicker pick(sw, largest, seed, slots * q / sw.queue_depth);
         std::vector<uint8_t> buffer;
-        // Open loop: each worker issues at rate / queue_depth, exponentially spaced.
+        // queue_depth workers, each a Poisson stream at rate / queue_depth
+        // with one IO in flight; at rate 0, each back to back.
         const double mean_gap_ps = sw.rate_iops > 0 ? 1e12 * sw.queue_depth / sw.rate_iops : 0;
-        uint64_t next = ps_of_ms(wl.start_ms);
+        double next = double(ps_of_ms(wl.start_ms));
         for (;;) {
-          if (mean_gap_ps > 0) next += uint64_t(-std::log(1 - pick.uniform()) * mean_gap_ps);
-          if (next > now_ps()) wait(ps_time(next - now_ps()));
+          if (mean_gap_ps > 0) next += -std::log(1 - pick.uniform()) * mean_gap_ps;
+          if (next >= double(stop_ps)) return;
+          if (next > double(now_ps())) wait(ps_time(uint64_t(next) - now_ps()));
           if (now_ps() >= stop_ps) return;
           const uint16_t device = wl.volumes[pick.rng()() % wl.volumes.size()];
+          const uint64_t volume_blocks = a.volume(device)->geometry.blocks();
+          const uint64_t block = pick.next_block() % (volume_blocks - sw.blocks + 1);
           const bool write = pick.uniform() >= sw.read_fraction;
-          io(w, wl, a, device, pick.next_block(), sw.blocks, write, buffer, pick.rng());
-          if (mean_gap_ps == 0) next = now_ps();
+          const uint64_t before = now_ps();
+          io(w, wl, a, device, block, sw.blocks, write, buffer, pick.rng());
+          // An IO refused at once takes no time: back off rather than spin.
+          if (now_ps() == before) wait(sc_core::sc_time(100, sc_core::SC_US));
+          if (mean_gap_ps == 0) next = double(now_ps());
         }
       });
     }

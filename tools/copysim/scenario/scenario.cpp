@@ -57,6 +57,9 @@ void apply_override(YAML::Node root, const std::string& file, const std::string&
     if (slash > at) parts.push_back(key.substr(at, slash - at));
     at = slash + 1;
   }
+  if (parts.empty()) {
+    throw ScenarioError(fmt::format("{}: override \"{}\": the path is empty", file, o));
+  }
   YAML::Node n = root;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     if (n.IsSequence()) {
@@ -75,6 +78,23 @@ void apply_override(YAML::Node root, const std::string& file, const std::string&
       YAML::Node next = n[parts[i]];
       n.reset(next);
     }
+  }
+  if (n.IsSequence()) {
+    std::size_t k = n.size();
+    try {
+      k = std::stoul(parts.back());
+    } catch (const std::exception&) {
+    }
+    if (k >= n.size()) {
+      throw ScenarioError(fmt::format("{}: override \"{}\": {} is not an index of the list", file,
+                                      o, parts.back()));
+    }
+    n[k] = o.substr(eq + 1);
+    return;
+  }
+  if (n.IsScalar()) {
+    throw ScenarioError(
+        fmt::format("{}: override \"{}\": {} is a value, not a map or a list", file, o, key));
   }
   n[parts.back()] = o.substr(eq + 1);
 }
@@ -133,7 +153,13 @@ Scenario load(const std::string& file, const std::vector<std::string>& overrides
     throw ScenarioError(fmt::format("{}:{}:{}: not YAML or JSON: {}", file, e.mark.line + 1,
                                     e.mark.column + 1, e.msg));
   }
-  for (const auto& o : overrides) apply_override(root, file, o);
+  for (const auto& o : overrides) {
+    try {
+      apply_override(root, file, o);
+    } catch (const YAML::Exception& e) {
+      throw ScenarioError(fmt::format("{}: override \"{}\": {}", file, o, e.msg));
+    }
+  }
   const std::string base_dir =
       file.find('/') == std::string::npos ? std::string() : file.substr(0, file.rfind('/') + 1);
   Scenario s;
@@ -147,6 +173,11 @@ Scenario load(const std::string& file, const std::vector<std::string>& overrides
   top.read("duration_ms", s.duration_ms, 0.001, 1e8);
   top.read("bucket_ms", s.bucket_ms, 0.001, 1e6);
   top.read("waveforms", s.waveforms);
+  // Buckets are kept in memory: at most a million per run.
+  if (s.duration_ms / s.bucket_ms > 1e6) {
+    top.fail("bucket_ms",
+             fmt::format("at least duration_ms / 1,000,000 = {} ms", s.duration_ms / 1e6));
+  }
 
   // The topology: as the driver reads it, with each JSON pointer's line.
   nlohmann::json topology = nlohmann::json::object();
@@ -207,8 +238,13 @@ Scenario load(const std::string& file, const std::vector<std::string>& overrides
         if (!h.is_object() || h.value("name", "") != w.host) continue;
         for (const auto& p : h.value("ports", nlohmann::json::array())) {
           if (p.is_object() && p.value("array", "") == w.array) {
-            w.port = p.value("port", 0u);
             found = true;
+            // A port that is not a whole number is the topology's error to report.
+            if (p.contains("port") &&
+                (!p["port"].is_number_integer() || p["port"].get<int64_t>() < 0)) {
+              break;
+            }
+            w.port = static_cast<uint32_t>(p.value("port", int64_t{0}));
           }
         }
       }
@@ -250,6 +286,9 @@ Scenario load(const std::string& file, const std::vector<std::string>& overrides
         uint64_t pace = 0;
         m.read("pace", pace, 0, 15);
         e.parameters[0] = pace;
+        if (m.has("parameters") && m.has("pace")) {
+          m.fail("pace", "either pace or parameters, not both (pace is parameter 0)");
+        }
         if (m.has("parameters")) {
           const YAML::Node p = m.take("parameters");
           if (!p.IsSequence() || p.size() > 3) m.fail("parameters", "a list of up to 3 numbers");

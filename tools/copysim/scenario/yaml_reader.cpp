@@ -71,7 +71,7 @@ void YamlMap::read(const std::string& key, double& value, double min, double max
   const YAML::Node n = node_[key];
   if (!n.IsDefined()) return;
   double v = 0;
-  if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || v < min || v > max) {
+  if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !(v >= min && v <= max)) {
     fail(key, fmt::format("a number from {} to {}", min, max));
   }
   value = v;

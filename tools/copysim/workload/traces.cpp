@@ -53,10 +53,10 @@ struct Line {
     try {
       std::size_t used = 0;
       const double v = std::stod(s, &used);
-      if (used == s.size() && v >= 0) return v;
+      if (used == s.size() && v >= 0 && v <= 1e18) return v;
     } catch (const std::exception&) {
     }
-    fail(fmt::format("{} \"{}\" is not a non-negative number", field, s));
+    fail(fmt::format("{} \"{}\" is not a number from 0 to 1e18", field, s));
   }
 };
 
