@@ -337,6 +337,39 @@ Pending<void> Connection::write_async(const std::string& array, uint16_t device,
   return {start(impl_, q), decode_void};
 }
 
+namespace {
+
+// The blocks per track of a volume this host sees.
+Result<uint32_t> track_blocks(Connection& c, const std::string& array, uint16_t device) {
+  auto volumes = c.volumes();
+  if (!volumes) return volumes.error();
+  for (const VolumeInfo& v : *volumes) {
+    if (v.array == array && v.device == device) return v.blocks_per_track;
+  }
+  return Error(Status::no_such_volume,
+               "host " + c.host() + " sees no volume " + std::to_string(device) + " on " + array);
+}
+
+}  // namespace
+
+Result<void> Connection::write_track(const std::string& array, uint16_t device, uint64_t track,
+                                     std::span<const uint8_t> data) {
+  auto bpt = track_blocks(*this, array, device);
+  if (!bpt) return bpt.error();
+  if (data.size() != std::size_t{*bpt} * 512) {
+    return Error(Status::bad_buffer, "a track of this volume is " + std::to_string(*bpt * 512) +
+                                         " bytes, not " + std::to_string(data.size()));
+  }
+  return write(array, device, track * *bpt, data);
+}
+
+Result<std::vector<uint8_t>> Connection::read_track(const std::string& array, uint16_t device,
+                                                    uint64_t track) {
+  auto bpt = track_blocks(*this, array, device);
+  if (!bpt) return bpt.error();
+  return read(array, device, track * *bpt, *bpt);
+}
+
 Result<void> Connection::write(const std::string& array, uint16_t device, uint64_t block,
                                std::span<const uint8_t> data) {
   return write_async(array, device, block, data).wait();

@@ -45,6 +45,11 @@ json suite(Connection& c) {
   o["volumes"] = volumes.size();
   o["first_volume"] = volumes.empty() ? 0 : volumes[0].device;
 
+  const auto track = pattern(volumes[0].blocks_per_track, 9);
+  o["track_write"] = status(c.write_track("primary", 0x1002, 3, track).status());
+  o["track_read_equal"] = c.read_track("primary", 0x1002, 3).value() == track;
+  o["track_short"] = status(c.write_track("primary", 0x1002, 3, pattern(1, 9)).status());
+
   const auto data = pattern(4, 1);
   o["write"] = status(c.write("primary", 0x1000, 10, data).status());
   o["read_back_equal"] = c.read("primary", 0x1000, 10, 4).value() == data;
@@ -123,6 +128,9 @@ BOOST_AUTO_TEST_CASE(the_same_suite_passes_in_process_and_over_the_socket) {
   BOOST_TEST_MESSAGE("in-process: " << a.dump());
   BOOST_TEST(a.dump() == b.dump());
   BOOST_TEST(a["volumes"] == 4);
+  BOOST_TEST(a["track_write"] == "ok");
+  BOOST_TEST(a["track_read_equal"] == true);
+  BOOST_TEST(a["track_short"] == "bad buffer");
   BOOST_TEST(a["write"] == "ok");
   BOOST_TEST(a["read_back_equal"] == true);
   BOOST_TEST(a["unmapped_read"] == "no such volume");

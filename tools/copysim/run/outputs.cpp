@@ -109,6 +109,7 @@ nlohmann::json Results::statistics() const {
   }
   j["events"] = es;
   j["arrays"] = arrays;
+  j["links"] = links;
   return j;
 }
 

@@ -60,6 +60,7 @@ class Results {
   std::vector<EventRecord> events;
   std::vector<Sample> samples;
   std::map<std::string, nlohmann::json> arrays;  // statistics at the end
+  std::map<std::string, nlohmann::json> links;   // each link's exchanges at the end
 
   // Writes every file into `dir`.
   void write(const std::string& dir) const;

@@ -370,6 +370,19 @@ int run(const Scenario& s, const RunOptions& options) {
   if (tty) fmt::print(stderr, "\n");
   for (auto& a : topology->arrays()) {
     results.arrays[a->name] = a->array->statistics();
+    for (std::size_t i = 0; a->links && i < a->links->paths(); ++i) {
+      const sc::FcpStats& st = a->links->path(i).stats();
+      results.links[fmt::format("{} link {}", a->name, i)] = {
+          {"up", a->links->link(i).up()},
+          {"exchanges", st.exchanges},
+          {"good", st.good},
+          {"retries", st.retries},
+          {"failed", st.failed},
+          {"commits", st.commits},
+          {"buffer_waits", st.buffer_waits},
+          {"in_flight_peak", st.in_flight_peak},
+          {"buffers_in_use_peak", st.buffers_in_use_peak}};
+    }
     for (uint32_t i = 0; i < a->array->config().disk_adapters.count; ++i) {
       a->array->disk_adapter(i).drr().close_wave();
     }

@@ -73,6 +73,11 @@ class Connection {
                      std::span<const uint8_t> data);
   Result<std::vector<uint8_t>> read(const std::string& array, uint16_t device, uint64_t block,
                                     uint32_t blocks);
+  // Whole tracks (the volume's blocks_per_track, from volumes()).
+  Result<void> write_track(const std::string& array, uint16_t device, uint64_t track,
+                           std::span<const uint8_t> data);
+  Result<std::vector<uint8_t>> read_track(const std::string& array, uint16_t device,
+                                          uint64_t track);
   Pending<void> write_async(const std::string& array, uint16_t device, uint64_t block,
                             std::span<const uint8_t> data);
   Pending<std::vector<uint8_t>> read_async(const std::string& array, uint16_t device,
