@@ -10,7 +10,8 @@ root=$(cd "$here/../.." && pwd)
 mkdir -p "$work"
 "$clang" -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
   -I "$root" -I "$root/driver/include" \
-  "$here/wire_fuzz.cpp" "$root/driver/src/wire.cpp" -o "$work/wire_fuzz"
+  "$here/wire_fuzz.cpp" "$root/driver/src/wire.cpp" "$root/firmware/command/command_block.cpp" \
+  -o "$work/wire_fuzz"
 rm -rf "$work/corpus"
 cp -r "$here/corpus" "$work/corpus"
 "$work/wire_fuzz" -max_total_time="$seconds" -print_final_stats=1 "$@" "$work/corpus"

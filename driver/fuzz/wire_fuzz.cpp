@@ -1,13 +1,15 @@
 // libFuzzer target: the server's reading of whatever a client sends.
 // Frames are cut from the input as the server cuts them; each is decoded
-// as a request, and the input is also read as a reply and as events, as
-// the client reads them. Any exception but DecodeError, or any crash, is a
+// as a request (a COMMAND's 32-byte block by the controller's decoder too),
+// and the input is also read as a reply and as events, as the client reads
+// them. Any exception but DecodeError, or any crash, is a
 // finding.
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
 #include "driver/src/wire.h"
+#include "firmware/command/command_block.h"
 
 using namespace copysim::driver;
 
@@ -19,7 +21,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
       if (in.size() < n) break;
       wire::Frame f{h->type, h->id, {in.begin() + wire::kHeaderBytes, in.begin() + n}};
       try {
-        (void)wire::decode_request(f);
+        const wire::Request q = wire::decode_request(f);
+        // A COMMAND's block goes on to the controller's decoder.
+        if (q.type == wire::Type::command) {
+          try {
+            (void)copysim::fw::decode_command(q.data);
+          } catch (const std::invalid_argument&) {
+          }
+        }
       } catch (const wire::DecodeError&) {
       }
       in = in.subspan(n);

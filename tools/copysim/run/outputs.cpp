@@ -118,9 +118,11 @@ void Results::write(const std::string& dir) const {
   {
     nlohmann::json as_run = s_.as_run();
     as_run["file"] = s_.file;
-    fmt::output_file(dir + "/scenario.json").print("{}\n", as_run.dump(2));
+    fmt::output_file(dir + "/scenario.json")
+        .print("{}\n", as_run.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   }
-  fmt::output_file(dir + "/stats.json").print("{}\n", statistics().dump(2));
+  fmt::output_file(dir + "/stats.json")
+      .print("{}\n", statistics().dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 
   auto csv = fmt::output_file(dir + "/stats.csv");
   csv.print(
@@ -330,7 +332,8 @@ void Results::write_timeline(const std::string& path) const {
     }
   }
   fmt::output_file(path).print(
-      "{}\n", nlohmann::json{{"traceEvents", events_j}, {"displayTimeUnit", "ns"}}.dump());
+      "{}\n", nlohmann::json{{"traceEvents", events_j}, {"displayTimeUnit", "ns"}}.dump(
+                  -1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 // gnuplot, when it is installed, draws from timeseries.csv: throughput,

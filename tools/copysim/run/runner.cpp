@@ -332,7 +332,10 @@ int run(const Scenario& s, const RunOptions& options) {
       }
       auto& drr = a["config"]["disk_adapters"]["drr"];
       drr["implementation"] = "rtl";
-      drr["wave_file"] = options.results_dir + "/" + a.value("name", "array") + ".fst";
+      drr["wave_file"] =
+          options.results_dir + "/" +
+          (a.contains("name") && a["name"].is_string() ? a["name"].get<std::string>() : "array") +
+          ".fst";
     }
   }
   try {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <sstream>
 
 #include "firmware/bridge/bridge_service.h"
 #include "firmware/clone/clone_service.h"
@@ -144,11 +145,21 @@ TraceWorkload read_trace(YamlMap& m, const std::string& base_dir) {
 }  // namespace
 
 Scenario load(const std::string& file, const std::vector<std::string>& overrides) {
+  std::ifstream in(file);
+  if (!in) throw ScenarioError(fmt::format("{}: cannot read the file", file));
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), file, overrides);
+}
+
+Scenario parse(const std::string& text, const std::string& file,
+               const std::vector<std::string>& overrides) {
+  if (const auto bad = invalid_utf8(text)) {
+    throw ScenarioError(fmt::format("{}: not UTF-8 text (byte {})", file, *bad));
+  }
   YAML::Node root;
   try {
-    root = YAML::LoadFile(file);
-  } catch (const YAML::BadFile&) {
-    throw ScenarioError(fmt::format("{}: cannot read the file", file));
+    root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     throw ScenarioError(fmt::format("{}:{}:{}: not YAML or JSON: {}", file, e.mark.line + 1,
                                     e.mark.column + 1, e.msg));
@@ -233,11 +244,19 @@ Scenario load(const std::string& file, const std::vector<std::string>& overrides
       }
       m.finish();
       // The host's port on the array, from the topology.
+      // (Read leniently: the topology's own reader reports its errors.)
+      auto string_of = [](const nlohmann::json& j, const char* key) {
+        return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+      };
+      auto list_of = [](const nlohmann::json& j, const char* key) {
+        return j.is_object() && j.contains(key) && j[key].is_array() ? j[key]
+                                                                     : nlohmann::json::array();
+      };
       bool found = false;
-      for (const auto& h : topology.value("hosts", nlohmann::json::array())) {
-        if (!h.is_object() || h.value("name", "") != w.host) continue;
-        for (const auto& p : h.value("ports", nlohmann::json::array())) {
-          if (p.is_object() && p.value("array", "") == w.array) {
+      for (const auto& h : list_of(topology, "hosts")) {
+        if (!h.is_object() || string_of(h, "name") != w.host) continue;
+        for (const auto& p : list_of(h, "ports")) {
+          if (p.is_object() && string_of(p, "array") == w.array) {
             found = true;
             // A port that is not a whole number is the topology's error to report.
             if (p.contains("port") &&

@@ -77,6 +77,10 @@ struct Scenario {
 // Throws ScenarioError naming the file, line, field and what was expected.
 // `overrides` set keys first ("duration_ms=50", "workloads/0/synthetic/rate_iops=100").
 Scenario load(const std::string& file, const std::vector<std::string>& overrides = {});
+// The same from the text of a file named `file` (relative paths in it are
+// relative to that name).
+Scenario parse(const std::string& text, const std::string& file,
+               const std::vector<std::string>& overrides = {});
 
 // The timeline's actions and the command codes they send.
 const std::map<std::string, uint16_t>& command_actions();

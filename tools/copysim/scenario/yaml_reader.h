@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -19,6 +20,9 @@ class ScenarioError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// The offset of the first byte that is not well-formed UTF-8, if any.
+std::optional<std::size_t> invalid_utf8(const std::string& text);
 
 // "FILE:LINE:COLUMN" of a node (lines and columns counted from 1).
 std::string where(const std::string& file, const YAML::Node& node);

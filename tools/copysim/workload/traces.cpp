@@ -66,6 +66,11 @@ std::vector<TraceRecord> read_trace(const std::string& format, const std::string
                                     uint64_t max_records) {
   std::ifstream in(file);
   if (!in) throw ScenarioError(fmt::format("{}: cannot read the trace", file));
+  return read_trace(format, in, file, max_records);
+}
+
+std::vector<TraceRecord> read_trace(const std::string& format, std::istream& in,
+                                    const std::string& file, uint64_t max_records) {
   std::vector<TraceRecord> records;
   std::string text;
   uint64_t number = 0;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -21,5 +22,8 @@ struct TraceRecord {
 // `format`: "msr", "disksim" or "spc". Throws scenario::ScenarioError.
 std::vector<TraceRecord> read_trace(const std::string& format, const std::string& file,
                                     uint64_t max_records = 0);
+// The same from a stream, named `file` in errors.
+std::vector<TraceRecord> read_trace(const std::string& format, std::istream& in,
+                                    const std::string& file, uint64_t max_records = 0);
 
 }  // namespace copysim::workload
