@@ -404,32 +404,40 @@ Result<std::string> Connection::command(const std::string& array, const CommandB
   return command_async(array, block).wait();
 }
 
-Result<std::string> Connection::state(const std::string& array, Service service, uint16_t source,
-                                      uint16_t target) {
+namespace {
+
+// A STATE or HISTORY request about one pair or session.
+wire::Request about(wire::Type type, const std::string& array, Service service, uint16_t source,
+                    uint16_t target) {
   wire::Request q;
-  q.type = wire::Type::state;
+  q.type = type;
   q.array = array;
   q.service = service;
   q.device = source;
   q.target = target;
-  auto call = start(impl_, q);
+  return q;
+}
+
+// A STATE reply's body: the state, and the latest event's sequence.
+std::pair<std::string, uint64_t> read_state(wire::Reader& r) {
+  std::string state = r.string("state");
+  return {state, r.u64("latest event")};
+}
+
+}  // namespace
+
+Result<std::string> Connection::state(const std::string& array, Service service, uint16_t source,
+                                      uint16_t target) {
+  auto call = start(impl_, about(wire::Type::state, array, service, source, target));
   detail::wait(*call);
-  return decode<std::string>(*call, [](wire::Reader& r) {
-    std::string state = r.string("state");
-    (void)r.u64("latest event");
-    return state;
-  });
+  auto st = decode<std::pair<std::string, uint64_t>>(*call, read_state);
+  if (!st) return st.error();
+  return st->first;
 }
 
 Result<std::vector<Event>> Connection::history(const std::string& array, Service service,
                                                uint16_t source, uint16_t target) {
-  wire::Request q;
-  q.type = wire::Type::history;
-  q.array = array;
-  q.service = service;
-  q.device = source;
-  q.target = target;
-  auto call = start(impl_, q);
+  auto call = start(impl_, about(wire::Type::history, array, service, source, target));
   detail::wait(*call);
   return decode<std::vector<Event>>(*call, [](wire::Reader& r) {
     std::vector<Event> v(r.u32("event count"));
@@ -471,18 +479,9 @@ Result<void> Connection::wait_state(const std::string& array, Service service, u
   const uint64_t deadline = t0->ps > UINT64_MAX - timeout.ps ? UINT64_MAX : t0->ps + timeout.ps;
   std::optional<uint64_t> cursor;
   for (;;) {
-    wire::Request q;
-    q.type = wire::Type::state;
-    q.array = array;
-    q.service = service;
-    q.device = source;
-    q.target = target;
-    auto call = start(impl_, q);
+    auto call = start(impl_, about(wire::Type::state, array, service, source, target));
     detail::wait(*call);
-    auto st = decode<std::pair<std::string, uint64_t>>(*call, [](wire::Reader& r) {
-      std::string state = r.string("state");
-      return std::pair{state, r.u64("latest event")};
-    });
+    auto st = decode<std::pair<std::string, uint64_t>>(*call, read_state);
     if (!st) return st.error();
     if (st->first == want) return {};
     if (!cursor) cursor = st->second;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "systemc/array/storage_array.h"
 #include "systemc/hal/array_hardware.h"
 #include "testbench/common/host_data.h"
+#include "testbench/common/sc_fork.h"
 
 namespace copysim::testing {
 
@@ -112,5 +114,22 @@ class LocalTopology {
   sc::ArrayHardware hw_;
   fw::Controller firmware_;
 };
+
+// Builds the topology in a forked child, runs `body` as a process there,
+// and hands back what it returned.
+inline nlohmann::json in_local_topology(const LocalTopologyConfig& config,
+                                        const std::function<nlohmann::json(LocalTopology&)>& body) {
+  return nlohmann::json::parse(run_forked([&] {
+    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+    LocalTopology t(config);
+    nlohmann::json out;
+    sc_core::sc_spawn([&] {
+      out = body(t);
+      sc_core::sc_stop();
+    });
+    sc_core::sc_start();
+    return out.dump();
+  }));
+}
 
 }  // namespace copysim::testing

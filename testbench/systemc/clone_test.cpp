@@ -17,28 +17,12 @@
 #include <nlohmann/json.hpp>
 
 #include "testbench/common/local_topology.h"
-#include "testbench/common/sc_fork.h"
 
 using namespace copysim;
 using namespace copysim::testing;
 using nlohmann::json;
 
 namespace {
-
-json in_topology(const LocalTopologyConfig& config,
-                 const std::function<json(LocalTopology&)>& body) {
-  return json::parse(run_forked([&] {
-    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
-    LocalTopology t(config);
-    json out;
-    sc_core::sc_spawn([&] {
-      out = body(t);
-      sc_core::sc_stop();
-    });
-    sc_core::sc_start();
-    return out.dump();
-  }));
-}
 
 const uint16_t SRC = local_volume(0);
 const uint16_t DST = local_volume(1);
@@ -58,7 +42,7 @@ json activate_under_writes(uint64_t seed) {
   LocalTopologyConfig c;
   c.volumes = 2;
   c.tracks = 32;
-  return in_topology(c, [seed](LocalTopology& t) {
+  return in_local_topology(c, [seed](LocalTopology& t) {
     std::mt19937_64 rng(seed);
     json out;
     const uint32_t bpt = t.blocks_per_track(SRC);
@@ -175,7 +159,7 @@ BOOST_AUTO_TEST_CASE(precopy_leaves_only_hot_tracks_written_since_their_precopy)
   c.volumes = 4;
   c.tracks = 1000;
   c.cache_slots = 2048;
-  const json r = in_topology(c, [](LocalTopology& t) {
+  const json r = in_local_topology(c, [](LocalTopology& t) {
     json out;
     const uint32_t bpt = t.blocks_per_track(SRC);
     std::set<uint64_t> written_after_pass;
@@ -227,7 +211,7 @@ BOOST_AUTO_TEST_CASE(activate_response_does_not_grow_with_volume_size) {
     LocalTopologyConfig c;
     c.volumes = 2;
     c.tracks = tracks;
-    r[std::to_string(tracks)] = in_topology(c, [](LocalTopology& t) {
+    r[std::to_string(tracks)] = in_local_topology(c, [](LocalTopology& t) {
       uint64_t create_ps = 0, activate_ps = 0;
       const auto a = t.command(fw::kCreateClone, SRC, DST, {}, &create_ps);
       const auto b = t.command(fw::kActivateClone, SRC, DST, {}, &activate_ps);
@@ -253,7 +237,7 @@ BOOST_AUTO_TEST_CASE(running_out_of_pb_columns_is_refused_and_changes_nothing) {
   LocalTopologyConfig c;
   c.volumes = 20;
   c.tracks = 16;
-  const json r = in_topology(c, [](LocalTopology& t) {
+  const json r = in_local_topology(c, [](LocalTopology& t) {
     json out;
     // 7 sessions with precopy (14 columns), one without (15), one more (16).
     for (uint32_t i = 1; i <= 7; ++i) t.command(fw::kCreateClone, SRC, local_volume(i), {1, 0, 0});
@@ -285,7 +269,7 @@ BOOST_AUTO_TEST_CASE(extent_tracks_with_both_pb_bits_set_fail_the_precopy) {
   LocalTopologyConfig c;
   c.volumes = 2;
   c.tracks = 64;
-  const json r = in_topology(c, [](LocalTopology& t) {
+  const json r = in_local_topology(c, [](LocalTopology& t) {
     json out;
     t.command(fw::kCreateClone, SRC, DST, {0, fw::clone_extent(4, 4), fw::clone_extent(40, 8)});
     out["overlap"] = result(t.command(fw::kAddCloneExtent, SRC, DST, {fw::clone_extent(6, 4)}));
@@ -321,7 +305,7 @@ BOOST_AUTO_TEST_CASE(every_clone_command_in_every_state) {
   LocalTopologyConfig c;
   c.volumes = 2;
   c.tracks = 400;
-  const json r = in_topology(c, [](LocalTopology& t) {
+  const json r = in_local_topology(c, [](LocalTopology& t) {
     using fw::CloneState;
     const std::vector<std::pair<uint16_t, std::string>> commands = {
         {fw::kCreateClone, "create"},       {fw::kPrecopyClone, "precopy"},
@@ -413,7 +397,7 @@ BOOST_AUTO_TEST_CASE(destination_is_not_ready_before_activate) {
   LocalTopologyConfig c;
   c.volumes = 2;
   c.tracks = 16;
-  const json r = in_topology(c, [](LocalTopology& t) {
+  const json r = in_local_topology(c, [](LocalTopology& t) {
     json out;
     std::vector<uint8_t> data(512);
     t.command(fw::kCreateClone, SRC, DST, {1, 0, 0});
@@ -434,7 +418,7 @@ BOOST_AUTO_TEST_CASE(a_failed_track_copy_fails_the_host_io_that_needs_it) {
   LocalTopologyConfig c;
   c.volumes = 2;
   c.tracks = 16;
-  const json r = in_topology(c, [](LocalTopology& t) {
+  const json r = in_local_topology(c, [](LocalTopology& t) {
     json out;
     // A bit flipped on the media of source track 5: its copy through the
     // DRR unit finds the check code wrong.
@@ -463,7 +447,7 @@ BOOST_AUTO_TEST_CASE(a_volume_serves_one_local_copy_service_at_a_time) {
   LocalTopologyConfig c;
   c.volumes = 4;
   c.tracks = 16;
-  const json r = in_topology(c, [](LocalTopology& t) {
+  const json r = in_local_topology(c, [](LocalTopology& t) {
     json out;
     const uint16_t v2 = local_volume(2), v3 = local_volume(3);
     t.command(fw::kCreateLocalPair, SRC, DST, {15, 0, 0});

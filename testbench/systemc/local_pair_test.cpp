@@ -16,28 +16,12 @@
 
 #include "testbench/common/local_topology.h"
 #include "testbench/common/pace_experiment.h"
-#include "testbench/common/sc_fork.h"
 
 using namespace copysim;
 using namespace copysim::testing;
 using nlohmann::json;
 
 namespace {
-
-json in_topology(const LocalTopologyConfig& config,
-                 const std::function<json(LocalTopology&)>& body) {
-  return json::parse(run_forked([&] {
-    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
-    LocalTopology t(config);
-    json out;
-    sc_core::sc_spawn([&] {
-      out = body(t);
-      sc_core::sc_stop();
-    });
-    sc_core::sc_start();
-    return out.dump();
-  }));
-}
 
 const uint16_t P = local_volume(0);
 const uint16_t S = local_volume(1);
@@ -82,7 +66,7 @@ json split_and_resync(uint64_t seed) {
   LocalTopologyConfig c;
   c.volumes = 2;
   c.tracks = 32;
-  return in_topology(c, [seed](LocalTopology& t) {
+  return in_local_topology(c, [seed](LocalTopology& t) {
     std::mt19937_64 rng(seed);
     json out;
     std::vector<uint8_t> image;  // the primary at the split's point in time
@@ -168,7 +152,7 @@ BOOST_AUTO_TEST_CASE(every_pair_command_in_every_state) {
   LocalTopologyConfig c;
   c.volumes = 2;
   c.tracks = 400;  // long enough a copy to find it in progress
-  const json r = in_topology(c, [](LocalTopology& t) {
+  const json r = in_local_topology(c, [](LocalTopology& t) {
     using fw::LocalPairState;
     const std::vector<std::pair<uint16_t, std::string>> commands = {
         {fw::kCreateLocalPair, "create"}, {fw::kCopyLocalPair, "copy"},
@@ -257,7 +241,7 @@ BOOST_AUTO_TEST_CASE(reserve_secondary_choice_and_host_write_access) {
   LocalTopologyConfig c;
   c.volumes = 6;
   c.tracks = 8;
-  const json r = in_topology(c, [](LocalTopology& t) {
+  const json r = in_local_topology(c, [](LocalTopology& t) {
     json out;
     const uint16_t v2 = local_volume(2), v3 = local_volume(3), v4 = local_volume(4),
                    v5 = local_volume(5);
