@@ -107,7 +107,7 @@ void LocalPairService::before_io(uint16_t device, TrackRange tracks, bool write,
       if (p->inequality.test(t)) first.emplace_back(p.get(), t);
     }
   }
-  if (first.empty()) {
+  if (first.empty() || config_.mutant_skip_copy_before_write) {
     done({});
     return;
   }

@@ -58,6 +58,10 @@ struct LocalPairConfig {
   uint32_t copy_tcbs = 64;                  // background copies running at once
   uint64_t step_period_ps = 2'000'000'000;  // a copy step starts at most this often
   uint64_t step_cycles = 2000;              // firmware work per copy step
+  // A deliberately broken firmware for mutation testing: host writes skip
+  // Fig. 9's copy-before-write. Only the scoreboard's own test sets it, to
+  // show the scoreboard catches the lost point in time.
+  bool mutant_skip_copy_before_write = false;
 };
 
 struct LocalPairInfo {

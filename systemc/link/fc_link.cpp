@@ -24,6 +24,8 @@ std::string_view to_string(LinkResult result) {
       return "delivered";
     case LinkResult::crc_error:
       return "CRC error";
+    case LinkResult::frame_lost:
+      return "frame lost";
     case LinkResult::link_down:
       return "link down";
   }
@@ -136,11 +138,47 @@ LinkResult FcLinkDirection::transmit(uint16_t ox_id, std::span<const FcSequence>
   ++stats_.messages;
   ++stats_.in_flight;
   stats_.in_flight_peak = std::max(stats_.in_flight_peak, stats_.in_flight);
-  const LinkResult r = link_.config_.fidelity == LinkFidelity::fast
-                           ? transmit_fast(sequences, received)
-                           : transmit_frames(ox_id, sequences, received);
+  const bool drop = drops_pending_ > 0;
+  if (drop) --drops_pending_;
+  uint64_t delay = 0;
+  if (!delays_pending_.empty()) {
+    delay = delays_pending_.front();
+    delays_pending_.pop_front();
+  }
+  LinkResult r = link_.config_.fidelity == LinkFidelity::fast
+                     ? transmit_fast(sequences, received)
+                     : transmit_frames(ox_id, sequences, received);
+  if (r != LinkResult::link_down && (drop || delay > 0)) {
+    // The frames used the line as usual; what arrives is late or incomplete.
+    const uint64_t generation = generation_;
+    const uint64_t until =
+        now_ps() + delay +
+        (drop ? static_cast<uint64_t>(link_.config_.lost_frame_detect_us * 1e6) : 0);
+    while (now_ps() < until && generation == generation_) {
+      sc_core::wait(ps_time(until - now_ps()), link_.state_changed_);
+    }
+    if (generation != generation_) {
+      r = LinkResult::link_down;
+    } else if (drop) {
+      r = LinkResult::frame_lost;
+      ++stats_.frames_lost;
+      if (received != nullptr) received->clear();
+    }
+    if (delay > 0) ++stats_.delayed;
+  }
   if (r == LinkResult::link_down) ++stats_.lost_to_link_down;
   return r;
+}
+
+uint64_t FcLinkDirection::credits() const { return link_.config_.bb_credits - stats_.credits_lost; }
+
+void FcLinkDirection::lose_credits(uint32_t n) {
+  const uint32_t lost = std::min<uint32_t>(n, link_.config_.bb_credits - 1 - stats_.credits_lost);
+  stats_.credits_lost += lost;
+  // Frame fidelity: take them from those at hand, the rest as they return.
+  const uint32_t now = std::min(credits_, lost);
+  credits_ -= now;
+  credits_to_swallow_ += lost - now;
 }
 
 // The frame schedule: frame f starts when the line is free and a credit is
@@ -150,7 +188,7 @@ LinkResult FcLinkDirection::transmit_fast(std::span<const FcSequence> sequences,
                                           std::vector<uint8_t>* received) {
   const uint64_t now = now_ps();
   const uint32_t max_payload = link_.config_.max_payload;
-  const uint64_t credits = link_.config_.bb_credits;
+  const uint64_t credits = this->credits();
   const uint64_t prop = link_.propagation_ps_;
   uint64_t t = std::max(now, tx_free_ps_);
   uint64_t arrival = t;
@@ -162,7 +200,7 @@ LinkResult FcLinkDirection::transmit_fast(std::span<const FcSequence> sequences,
           max_payload,
           seq.payload.size() - std::min<uint64_t>(seq.payload.size(), k * max_payload));
       uint64_t start = t;
-      if (credit_back_ps_.size() == credits) {
+      while (credit_back_ps_.size() >= credits) {
         start = std::max(start, credit_back_ps_.front());
         credit_back_ps_.pop_front();
       }
@@ -286,6 +324,10 @@ void FcLinkDirection::receiver() {
 }
 
 void FcLinkDirection::credit_return() {
+  if (credits_to_swallow_ > 0) {
+    --credits_to_swallow_;
+    return;
+  }
   ++credits_;
   credit_available_.notify();
 }
@@ -312,6 +354,8 @@ void FcLinkDirection::link_went_down() {
 
 void FcLinkDirection::link_came_up() {
   credits_ = link_.config_.bb_credits;  // login restores the full credit
+  stats_.credits_lost = 0;
+  credits_to_swallow_ = 0;
   credit_available_.notify(sc_core::SC_ZERO_TIME);
 }
 

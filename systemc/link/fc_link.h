@@ -5,6 +5,8 @@
 // - buffer-to-buffer credit: a frame needs a credit, the receiver returns it
 //   with R_RDY once the frame is in, and R_RDY takes the propagation delay
 //   back, so a credit is away for serialization + 2 x propagation;
+//   credits lost to a corrupted R_RDY stay lost until the link is reset
+//   (down and up), as on a port without BB_SC credit recovery;
 // - propagation of propagation_us_per_km (5 us) per km each way;
 // - a CRC-32 per frame, checked by the receiver; a bad frame is discarded;
 // - link up and down.
@@ -39,10 +41,17 @@ struct FcLinkConfig {
   uint32_t bb_credits = 40;     // receive buffers at each end: credits of the other end
   uint32_t max_payload = 2048;  // data bytes per frame, <= 2,112
   LinkFidelity fidelity = LinkFidelity::fast;
+  // How long a receiver takes to notice a sequence with a frame missing
+  // (the gap in SEQ_CNT at the sequence's end, then ABTS) and discard it.
+  double lost_frame_detect_us = 1000.0;
 };
 
-enum class LinkResult { delivered, crc_error, link_down };
+// crc_error and frame_lost: the receiver discarded the sequence.
+enum class LinkResult { delivered, crc_error, frame_lost, link_down };
 std::string_view to_string(LinkResult result);
+inline bool discarded(LinkResult r) {
+  return r == LinkResult::crc_error || r == LinkResult::frame_lost;
+}
 
 // One FC sequence: an information unit's payload, cut into frames.
 struct FcSequence {
@@ -59,6 +68,9 @@ struct FcDirectionStats {
   uint64_t credit_starved_ps = 0;  // a frame ready, the line free, no credit
   uint64_t crc_errors = 0;         // frames discarded by the receiver
   uint64_t lost_to_link_down = 0;  // messages failed by a link going down
+  uint64_t frames_lost = 0;        // messages discarded for a missing frame
+  uint64_t delayed = 0;            // messages held up by an injected delay
+  uint32_t credits_lost = 0;       // until the next link reset
   uint32_t in_flight = 0;          // messages sent, not yet delivered
   uint32_t in_flight_peak = 0;
 };
@@ -82,6 +94,15 @@ class FcLinkDirection {
   // Fault injection: the frame with this ordinal (0 = the first frame this
   // direction ever sends) arrives with one bit flipped.
   void corrupt_frame(uint64_t ordinal) { corrupt_.insert(ordinal); }
+  // Fault injection: one frame of the next message is lost on the way; the
+  // receiver discards the message after lost_frame_detect_us.
+  void drop_next_message() { ++drops_pending_; }
+  // Fault injection: the next message arrives `extra_ps` late (held in a
+  // congested switch, say).
+  void delay_next_message(uint64_t extra_ps) { delays_pending_.push_back(extra_ps); }
+  // Fault injection: `n` buffer-to-buffer credits never come back (at least
+  // one is always left); a link reset restores them.
+  void lose_credits(uint32_t n);
 
   const FcDirectionStats& stats() const { return stats_; }
   double utilization() const;
@@ -107,6 +128,10 @@ class FcLinkDirection {
   FcDirectionStats stats_;
   std::set<uint64_t> corrupt_;
   uint64_t frame_ordinal_ = 0;
+  uint32_t drops_pending_ = 0;
+  std::deque<uint64_t> delays_pending_;
+  uint32_t credits_to_swallow_ = 0;  // frame fidelity: returns not counted
+  uint64_t credits() const;          // buffer-to-buffer credits not lost
 
   // fast fidelity: the frame schedule in picoseconds
   uint64_t tx_free_ps_ = 0;

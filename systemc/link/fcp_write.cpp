@@ -188,9 +188,9 @@ FcpWritePath::Attempt FcpWritePath::secondary_receives(uint16_t ox_id, LinkResul
                                                        std::span<const uint8_t> blocks, bool decode,
                                                        std::string& message) {
   if (decode) wait(sc_core::sc_time(config_.command_us, sc_core::SC_US));
-  if (r == LinkResult::crc_error) {
+  if (discarded(r)) {
     // The secondary discards the whole exchange and asks for it again.
-    message = "a frame failed its CRC at the secondary";
+    message = fmt::format("the secondary discarded the data ({})", to_string(r));
     return send_status(ox_id, false) == LinkResult::link_down ? Attempt::link_down : Attempt::retry;
   }
   RemoteWriteControl control;
@@ -258,8 +258,8 @@ FcpWritePath::Attempt FcpWritePath::attempt_standard(uint16_t ox_id,
     return Attempt::link_down;
   }
   wait(sc_core::sc_time(config_.command_us, sc_core::SC_US));
-  if (rc == LinkResult::crc_error) {
-    message = "the command failed its CRC at the secondary";
+  if (discarded(rc)) {
+    message = fmt::format("the secondary discarded the command ({})", to_string(rc));
     return send_status(ox_id, false) == LinkResult::link_down ? Attempt::link_down : Attempt::retry;
   }
   take_secondary_buffer();

@@ -43,6 +43,9 @@ nlohmann::json LinkAdapter::statistics() const {
                             {"payload_bytes", s.payload_bytes},
                             {"credit_starved_us", double(s.credit_starved_ps) / 1e6},
                             {"crc_errors", s.crc_errors},
+                            {"frames_lost", s.frames_lost},
+                            {"delayed", s.delayed},
+                            {"credits_lost", s.credits_lost},
                             {"lost_to_link_down", s.lost_to_link_down}};
     };
     links.push_back({{"link", l.name()},

@@ -1,11 +1,10 @@
-// User data for host IO tests and the scoreboard that knows what every
-// block must hold: a block's 512 bytes are a pure function of (device,
-// block, version), so the scoreboard only stores the last version written.
+// User data for host IO tests: a block's 512 bytes are a pure function of
+// (device, block, version), so the reference model of volume contents
+// (testbench/scoreboard/) only stores versions.
 #pragma once
 
 #include <cstdint>
 #include <span>
-#include <unordered_map>
 
 namespace copysim::testing {
 
@@ -26,21 +25,5 @@ inline void fill_user_block(std::span<uint8_t> out512, uint16_t device, uint64_t
     }
   }
 }
-
-class Scoreboard {
- public:
-  void written(uint16_t device, uint64_t block, uint64_t version) {
-    versions_[key(device, block)] = version;
-  }
-  uint64_t version(uint16_t device, uint64_t block) const {
-    auto it = versions_.find(key(device, block));
-    return it == versions_.end() ? 0 : it->second;
-  }
-  std::size_t blocks_written() const { return versions_.size(); }
-
- private:
-  static uint64_t key(uint16_t device, uint64_t block) { return (uint64_t{device} << 48) | block; }
-  std::unordered_map<uint64_t, uint64_t> versions_;
-};
 
 }  // namespace copysim::testing
