@@ -75,6 +75,8 @@ RemotePairService::RemotePairService(Dispatcher& dispatcher, TcbPool& masters, T
   commands.add(kTerminatePair, "TERMINATE_PAIR",
                [this](const auto& b) { return terminate_pair(b); });
   commands.add(kQueryPair, "QUERY_PAIR", [this](const auto& b) { return query_pair(b); });
+  commands.add(kSecondaryDataLost, "SECONDARY_DATA_LOST",
+               [this](const auto& b) { return secondary_data_lost(b); });
 }
 
 RemotePairService::~RemotePairService() {
@@ -327,6 +329,35 @@ CommandStatus RemotePairService::terminate_pair(const CommandBlock& b) {
     release(*p);
   }
   return {CommandResult::ok, "pair " + device_name(b.primary_volume) + " terminated: simplex"};
+}
+
+void RemotePairService::volumes_lost_data(const std::vector<uint16_t>& devices) {
+  for (uint16_t device : devices) {
+    dispatcher_.hardware().peer_command(encode(CommandBlock{kSecondaryDataLost, 0, device, {}}),
+                                        [](std::vector<uint8_t>) {});
+  }
+}
+
+CommandStatus RemotePairService::secondary_data_lost(const CommandBlock& b) {
+  for (auto& [primary, p] : pairs_) {
+    if (p->secondary != b.secondary_volume) continue;
+    for (uint64_t t = 0; t < p->changed.size(); ++t) p->changed.set(t);
+    history_.append({dispatcher_.hardware().now_ps(), p->primary, p->primary, p->secondary,
+                     "secondary lost data", std::string(to_string(p->state)),
+                     std::string(to_string(p->state))});
+    dispatcher_.hardware().log(LogLevel::warning, "pair " + device_name(p->primary) +
+                                                      ": the secondary lost data; copying all " +
+                                                      std::to_string(p->changed.size()) +
+                                                      " tracks");
+    if (p->state == PairState::duplex_pending && p->copy) p->copy->wake();
+    if (p->state == PairState::full_duplex && !start_copy(*p)) {
+      // No master TCB to copy with: the pair must not claim equality.
+      suspend_for_error(*p, "the secondary lost data and no copy could start");
+    }
+    return {CommandResult::ok, "pair " + device_name(p->primary) + ": copying all tracks again"};
+  }
+  return {CommandResult::invalid_state,
+          "SECONDARY_DATA_LOST: " + device_name(b.secondary_volume) + " is no pair's secondary"};
 }
 
 CommandStatus RemotePairService::query_pair(const CommandBlock& b) const {

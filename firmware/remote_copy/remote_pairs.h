@@ -36,6 +36,9 @@ inline constexpr uint16_t kSuspendPair = 0x0212;
 inline constexpr uint16_t kResumePair = 0x0213;
 inline constexpr uint16_t kTerminatePair = 0x0214;
 inline constexpr uint16_t kQueryPair = 0x0215;
+// From the secondary array to the primary: the secondary volume (secondary
+// field) lost write-pending data it had acknowledged.
+inline constexpr uint16_t kSecondaryDataLost = 0x0216;
 
 enum class PairState { simplex, duplex_pending, full_duplex, suspended };
 enum class SuspendReason { none, command, link_failure, error };
@@ -51,6 +54,12 @@ class RemotePairService final : public HostWriteObserver {
 
   void host_write(uint16_t device, uint64_t first_block, uint32_t blocks,
                   std::function<void()> done) override;
+
+  // On the secondary array, back after a power loss that took the
+  // write-pending data of `devices` (no non-volatile cache): each of them
+  // that is a secondary is reported to the primary array, which copies the
+  // whole volume again (its change bitmap no longer tells what differs).
+  void volumes_lost_data(const std::vector<uint16_t>& devices);
 
   PairState state(uint16_t primary) const;
   // The volume is the primary or the secondary of a pair.
@@ -85,6 +94,7 @@ class RemotePairService final : public HostWriteObserver {
   CommandStatus resume_pair(const CommandBlock& b);
   CommandStatus terminate_pair(const CommandBlock& b);
   CommandStatus query_pair(const CommandBlock& b) const;
+  CommandStatus secondary_data_lost(const CommandBlock& b);
 
   Pair* find(uint16_t primary) const;
   void set_state(Pair& pair, PairState to, std::string event);

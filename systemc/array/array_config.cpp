@@ -51,6 +51,7 @@ ArrayConfig ArrayConfig::from_json(const nlohmann::json& description) {
     k.read("ports", c.cache.ports, 1, 1024);
     if (k.has("port")) read_path(k.object("port"), c.cache.port);
     k.read("write_pending_limit", c.cache.write_pending_limit, 0.001, 1.0);
+    k.read("non_volatile", c.cache.non_volatile);
     k.finish();
   }
   {
@@ -185,7 +186,8 @@ nlohmann::json ArrayConfig::to_json() const {
        {{"slots", cache.slots},
         {"ports", cache.ports},
         {"port", path_json(cache.port)},
-        {"write_pending_limit", cache.write_pending_limit}}},
+        {"write_pending_limit", cache.write_pending_limit},
+        {"non_volatile", cache.non_volatile}}},
       {"host_adapters",
        {{"count", host_adapters.count},
         {"ports", host_adapters.ports},

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "systemc/config/json_reader.h"
+#include "systemc/log/log.h"
 #include "systemc/storage/drive.h"
 
 namespace copysim::sc {
@@ -202,6 +203,18 @@ std::vector<uint8_t> StorageArray::peek(uint16_t device, uint64_t block, uint32_
   return out;
 }
 
+std::vector<uint16_t> StorageArray::lose_power() {
+  auto lost = cache_->lose_power(
+      [this](const SlotKey& key, uint32_t i, std::span<uint8_t, checkcode::kStoredBlockBytes> out) {
+        if (const Volume* v = volume(key.device)) v->drive->peek(v->lba(key.track, i), out);
+      });
+  std::erase_if(lost, [this](uint16_t device) { return volume(device) == nullptr; });
+  for (uint16_t device : lost) {
+    log_warning(*this, "power lost: write-pending data of device {:#06x} is gone", device);
+  }
+  return lost;
+}
+
 void StorageArray::set_write_observer(
     std::function<void(uint16_t, uint64_t, uint32_t, std::function<void()>)> observer) {
   for (auto& ha : host_adapters_) ha->on_write_cached = observer;
@@ -347,6 +360,7 @@ nlohmann::json StorageArray::statistics() const {
                     {"destages", s.destages},
                     {"blocks_destaged", s.blocks_destaged},
                     {"destage_data_checks", s.destage_data_checks},
+                    {"write_reassigns", s.write_reassigns},
                     {"copies", s.copies},
                     {"port_utilization", port_util}});
   }

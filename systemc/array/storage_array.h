@@ -82,6 +82,10 @@ class StorageArray : public sc_core::sc_module {
   // now (cache first, then the drive), taking no simulated time: a
   // testbench's backdoor for reference images, never the data path.
   std::vector<uint8_t> peek(uint16_t device, uint64_t block, uint32_t count);
+  // Fault injection: the array loses power. Without a non-volatile cache
+  // its write-pending data is gone (the drives keep older data); returns
+  // the volumes that lost data, which the array reports once it is back.
+  std::vector<uint16_t> lose_power();
 
   uint32_t host_ports() const;
   const Volume* volume(uint16_t device) const;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <stdexcept>
 
 namespace copysim::sc {
@@ -186,6 +187,24 @@ void Cache::transfer(uint64_t bytes) {
   });
   stats_.bytes_transferred += bytes;
   port->use(config_.port.duration(bytes));
+}
+
+std::vector<uint16_t> Cache::lose_power(
+    const std::function<void(const SlotKey&, uint32_t,
+                             std::span<uint8_t, checkcode::kStoredBlockBytes>)>& on_drive) {
+  std::set<uint16_t> lost;
+  if (config_.non_volatile) return {};
+  for (Slot& slot : slots_) {
+    if (!slot.in_use) continue;
+    for (uint32_t i = 0; i < slot.blocks; ++i) {
+      // The dirty flag stays: the destage queued for it rewrites the old
+      // data, which keeps the write-pending accounting as it was.
+      if (!slot.dirty[i]) continue;
+      on_drive(slot.key, i, slot.block(i));
+      lost.insert(slot.key.device);
+    }
+  }
+  return {lost.begin(), lost.end()};
 }
 
 }  // namespace copysim::sc

@@ -29,6 +29,9 @@ struct CacheConfig {
   // Share of the slots that may hold write-pending data; a host write that
   // would exceed it waits for a destage (write throttling).
   double write_pending_limit = 0.8;
+  // Write-pending data survives a power loss (battery-backed non-volatile
+  // store, as enterprise arrays have); without it, it is lost.
+  bool non_volatile = true;
 };
 
 struct SlotKey {
@@ -115,6 +118,13 @@ class Cache {
   bool write_blocks(
       uint16_t device, uint32_t blocks_per_track, uint64_t block, uint32_t count,
       const std::function<void(uint32_t, std::span<uint8_t, checkcode::kStoredBlockBytes>)>& fill);
+
+  // A power loss: without a non-volatile store every write-pending block
+  // reverts to what `on_drive` reads from the drive (the newer data is
+  // gone). Returns the devices that lost data.
+  std::vector<uint16_t> lose_power(
+      const std::function<void(const SlotKey&, uint32_t block_in_track,
+                               std::span<uint8_t, checkcode::kStoredBlockBytes>)>& on_drive);
 
   // From a thread process: `bytes` through the first free cache port.
   void transfer(uint64_t bytes);

@@ -134,7 +134,17 @@ void DiskAdapter::destage(Slot& slot, const Volume& volume) {
     cache_.transfer(run.data.size());
     port_transfer(volume.port, run.data.size());
     wait(sc_core::sc_time(config_.command_overhead_us, sc_core::SC_US));
-    volume.drive->write(volume.lba(slot.key.track, run.first), count, run.data);
+    const uint64_t lba = volume.lba(slot.key.track, run.first);
+    for (DriveWriteResult r; !(r = volume.drive->write(lba, count, run.data)).ok;) {
+      // A medium error on write: reassign the block to a spare and write
+      // the whole run again; the data is still in cache, so nothing is lost.
+      ++stats_.write_reassigns;
+      log_warning(*this,
+                  "medium error writing device {:#06x} track {} (drive block {}); "
+                  "reassigned and rewritten",
+                  volume.device, slot.key.track, r.bad_lba);
+      volume.drive->reassign(r.bad_lba);
+    }
     ++stats_.destages;
     stats_.blocks_destaged += count;
   }

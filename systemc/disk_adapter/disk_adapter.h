@@ -36,6 +36,7 @@ struct DiskAdapterStats {
   uint64_t destages = 0;
   uint64_t blocks_destaged = 0;
   uint64_t destage_data_checks = 0;  // blocks found damaged in cache at destage
+  uint64_t write_reassigns = 0;      // medium errors on write, block reassigned
   uint64_t copies = 0;
 };
 

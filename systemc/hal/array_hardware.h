@@ -69,6 +69,9 @@ class ArrayHardware : public sc_core::sc_module, public fw::Hardware {
   // The secondary array's side of set_secondary_write_protect (the topology
   // connects it; it stands for the notice the primary sends over the link).
   std::function<void(uint16_t, bool)> secondary_write_protect;
+  // The array is back after a power loss that took the write-pending data
+  // of `lost` volumes; the topology hands it to the firmware.
+  std::function<void(const std::vector<uint16_t>& lost)> power_restored;
   void log(fw::LogLevel level, std::string_view message) override;
 
   uint64_t tracks_sent() const { return tracks_sent_; }

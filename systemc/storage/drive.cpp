@@ -172,13 +172,38 @@ void Drive::peek(uint64_t lba, std::span<uint8_t, kStoredBlockBytes> out) const 
   }
 }
 
-void Drive::write(uint64_t lba, uint32_t blocks, std::span<const uint8_t> in) {
+DriveWriteResult Drive::write(uint64_t lba, uint32_t blocks, std::span<const uint8_t> in) {
   check_range(lba, blocks, in.size());
   serve(lba, blocks, true);
   for (uint32_t i = 0; i < blocks; ++i) {
+    if (!write_faults_.empty() && write_faults_.count(lba + i) != 0) {
+      ++stats_.write_faults;
+      return {false, lba + i};
+    }
     auto src = in.subspan(std::size_t{i} * kStoredBlockBytes, kStoredBlockBytes);
     std::copy(src.begin(), src.end(), store_[lba + i].begin());
   }
+  return {};
+}
+
+void Drive::reassign(uint64_t lba) {
+  check_range(lba, 1, kStoredBlockBytes);
+  const auto overhead = static_cast<uint64_t>(std::llround(config_.controller_overhead_us * 1e6));
+  const uint64_t now = now_ps();
+  const uint64_t start = std::max(now + overhead, free_at_ps_);
+  stats_.busy_ps += start + rev_ps_ - std::max(now, free_at_ps_);
+  free_at_ps_ = start + rev_ps_;
+  sc_core::wait(ps_time(free_at_ps_ - now));
+  write_faults_.erase(lba);
+  Block spare;
+  fill_formatted(lba, spare);  // a spare holds no data until written
+  store_[lba] = spare;
+  ++stats_.reassigned;
+}
+
+void Drive::fail_writes_to(uint64_t lba) {
+  if (lba >= config_.blocks()) throw std::out_of_range("fail_writes_to outside the drive");
+  write_faults_.insert(lba);
 }
 
 void Drive::corrupt_block(uint64_t lba, unsigned bit) {

@@ -21,6 +21,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -46,6 +47,11 @@ struct DriveConfig {
   double media_bytes_per_second() const;
 };
 
+struct DriveWriteResult {
+  bool ok = true;
+  uint64_t bad_lba = 0;  // the first block not written, when !ok
+};
+
 struct DriveStats {
   uint64_t reads = 0;
   uint64_t writes = 0;
@@ -55,6 +61,8 @@ struct DriveStats {
   uint64_t rotation_ps = 0;
   uint64_t transfer_ps = 0;
   uint64_t busy_ps = 0;
+  uint64_t write_faults = 0;  // writes ended by a medium error
+  uint64_t reassigned = 0;    // blocks moved to spares
 };
 
 class Drive {
@@ -72,7 +80,13 @@ class Drive {
   // From a thread process: wait for the arm, move, transfer, and copy the
   // blocks. `out`/`in` hold blocks x 520 bytes.
   void read(uint64_t lba, uint32_t blocks, std::span<uint8_t> out);
-  void write(uint64_t lba, uint32_t blocks, std::span<const uint8_t> in);
+  // A write reaching a block with a write fault stops there: the blocks
+  // before it are written, and the result names the faulty block.
+  DriveWriteResult write(uint64_t lba, uint32_t blocks, std::span<const uint8_t> in);
+  // From a thread process: REASSIGN BLOCKS, the block moved to a spare
+  // sector (one revolution plus the controller's overhead); its old content
+  // is gone until rewritten.
+  void reassign(uint64_t lba);
   // The stored block as it is on the media now, taking no simulated time
   // (a testbench's backdoor, never the data path).
   void peek(uint64_t lba, std::span<uint8_t, checkcode::kStoredBlockBytes> out) const;
@@ -86,6 +100,9 @@ class Drive {
   uint64_t skew_sectors(uint64_t track) const;
   uint32_t arm_cylinder() const { return cylinder_; }
 
+  // Fault injection: the next write to `lba` fails with a medium error (no
+  // automatic reallocation), until the block is reassigned.
+  void fail_writes_to(uint64_t lba);
   // Fault injection: flips one bit of a stored block on the media.
   void corrupt_block(uint64_t lba, unsigned bit);
   // Fault injection: a misdirected write, the block at `from` written to `to`.
@@ -108,6 +125,7 @@ class Drive {
   uint64_t free_at_ps_ = 0;
   DriveStats stats_;
   std::unordered_map<uint64_t, Block> store_;
+  std::set<uint64_t> write_faults_;
   struct Extent {
     uint64_t blocks;
     checkcode::LogicalAddress first;

@@ -35,7 +35,8 @@ struct RemoteTopologyConfig {
   double distance_km = 10;
   uint32_t drives = 2;
   uint64_t cache_slots = 1024;
-  nlohmann::json drive;  // the arrays' "drive" settings; empty: the defaults
+  bool secondary_non_volatile = true;  // the secondary's cache survives a power loss
+  nlohmann::json drive;                // the arrays' "drive" settings; empty: the defaults
   fw::ControllerConfig firmware;
 };
 
@@ -88,12 +89,17 @@ class RemoteTopology {
     primary_hw_->secondary_write_protect = [this](uint16_t device, bool on) {
       secondary_.set_write_protected(device, on, "it is the secondary of a remote copy pair");
     };
+    secondary_hw_->power_restored = [this](const std::vector<uint16_t>& lost) {
+      secondary_fw_->pairs().volumes_lost_data(lost);
+    };
   }
 
   sc::StorageArray& primary() { return primary_; }
   sc::StorageArray& secondary() { return secondary_; }
   fw::Controller& primary_firmware() { return *primary_fw_; }
   sc::ArrayHardware& primary_hardware() { return *primary_hw_; }
+  sc::ArrayHardware& secondary_hardware() { return *secondary_hw_; }
+  std::size_t link_count() const { return links_.size(); }  // forward, then return links
   fw::Controller& secondary_firmware() { return *secondary_fw_; }
   sc::FcLink& link(std::size_t i) { return *links_.at(i); }
   sc::LinkAdapter& forward_adapter() { return forward_; }
@@ -163,7 +169,10 @@ class RemoteTopology {
       }
     }
     nlohmann::json a = {
-        {"cache", {{"slots", c.cache_slots}}}, {"drives", c.drives}, {"volumes", volumes}};
+        {"cache",
+         {{"slots", c.cache_slots}, {"non_volatile", primary || c.secondary_non_volatile}}},
+        {"drives", c.drives},
+        {"volumes", volumes}};
     if (!c.drive.is_null()) a["drive"] = c.drive;
     return a;
   }

@@ -95,9 +95,11 @@ void add_faults(Plan& p, Dice& d) {
     } else if (kind == "fault.credit_loss") {
       s.a = link;
       s.value = d.pick(1, 39);
-    } else if (kind == "fault.media_error") {
+    } else if (kind == "fault.media_error" || kind == "fault.write_error") {
       s.a = static_cast<uint32_t>(d.pick(0, p.volumes - 1));
       s.value = d.pick(0, 1u << 30);  // a block, modulo the volume's size
+    } else if (kind == "fault.secondary_failure") {
+      s.value = d.pick(1000, 30000);  // us down
     } else if (kind == "fault.cpu_busy" || kind == "fault.cache_full") {
       s.a = static_cast<uint32_t>(d.pick(0, 1));  // primary or secondary array
       s.value = d.pick(100, 10000);               // us
@@ -120,6 +122,7 @@ Plan generate(uint64_t seed) {
   p.distance_km = static_cast<double>(d.pick(0, 100));
   p.drives = static_cast<uint32_t>(d.pick(1, 4));
   p.cache_slots = static_cast<uint32_t>(d.chance(0.25) ? d.pick(24, 64) : d.pick(128, 1024));
+  p.secondary_non_volatile = d.chance(0.5);
   p.hosts = static_cast<uint32_t>(d.pick(1, 4));
   p.max_blocks = static_cast<uint32_t>(d.pick(1, 64));
   p.read_fraction = static_cast<double>(d.pick(0, 50)) / 100.0;
@@ -145,6 +148,7 @@ nlohmann::json to_json(const Plan& p) {
           {"distance_km", p.distance_km},
           {"drives", p.drives},
           {"cache_slots", p.cache_slots},
+          {"secondary_non_volatile", p.secondary_non_volatile},
           {"hosts", p.hosts},
           {"max_blocks", p.max_blocks},
           {"read_fraction", p.read_fraction},
@@ -170,6 +174,7 @@ Plan plan_from_json(const nlohmann::json& j) {
   field("distance_km", p.distance_km);
   field("drives", p.drives);
   field("cache_slots", p.cache_slots);
+  field("secondary_non_volatile", p.secondary_non_volatile);
   field("hosts", p.hosts);
   field("max_blocks", p.max_blocks);
   field("read_fraction", p.read_fraction);

@@ -15,9 +15,9 @@ namespace copysim::testing::random {
 // Every fault class the runs inject; the reliability report has a row each.
 inline const std::vector<std::string>& fault_classes() {
   static const std::vector<std::string> classes = {
-      "fault.link_down",   "fault.frame_corrupt", "fault.frame_drop",
-      "fault.frame_delay", "fault.credit_loss",   "fault.media_error",
-      "fault.cpu_busy",    "fault.cache_full",    "fault.wrong_state"};
+      "fault.link_down",   "fault.frame_corrupt", "fault.frame_drop",       "fault.frame_delay",
+      "fault.credit_loss", "fault.media_error",   "fault.write_error",      "fault.cpu_busy",
+      "fault.cache_full",  "fault.wrong_state",   "fault.secondary_failure"};
   return classes;
 }
 
@@ -37,6 +37,7 @@ struct Plan {
   double distance_km = 10;
   uint32_t drives = 2;
   uint32_t cache_slots = 256;
+  bool secondary_non_volatile = true;  // false: a secondary failure loses its write-pending data
   uint32_t hosts = 2;
   uint32_t max_blocks = 16;  // per host IO, within one track
   double read_fraction = 0.3;

@@ -77,7 +77,7 @@ int sc_main(int argc, char* argv[]) {
   app.add_option("--plan", plan_file, "Run this plan (JSON) instead of seeds");
   app.add_option("--show-plan", show, "Print the plan of a seed and exit");
   app.add_option("--mutant", mutant, "Run a deliberately broken firmware")
-      ->check(CLI::IsMember({"skip-copy-before-write"}));
+      ->check(CLI::IsMember({"skip-copy-before-write", "secondary-keeps-quiet"}));
   app.add_flag("--expect-failure", expect_failure,
                "Succeed only if some run fails (proves the checker can fail)");
   app.add_flag("--verbose", verbose, "Print every run's result (JSON, one line each)");
@@ -89,6 +89,7 @@ int sc_main(int argc, char* argv[]) {
 
   RunOptions options;
   options.mutant_skip_copy_before_write = mutant == "skip-copy-before-write";
+  options.mutant_secondary_keeps_quiet = mutant == "secondary-keeps-quiet";
   if (!show.empty()) {
     std::cout << to_json(generate(std::stoull(show))).dump(2) << "\n";
     return 0;

@@ -48,7 +48,7 @@ struct CloneRole {
 class Run {
  public:
   Run(const Plan& plan, const RunOptions& options)
-      : plan_(plan), topology_(config(plan, options)), board_(reference_) {
+      : plan_(plan), options_(options), topology_(config(plan, options)), board_(reference_) {
     for (const Step& s : plan.steps) {
       if (s.action == "remote.establish") remote_.insert(s.a);
       if (s.action == "local.create") locals_.push_back({s.a, s.b, {}, false, 0});
@@ -83,6 +83,7 @@ class Run {
     c.distance_km = p.distance_km;
     c.drives = p.drives;
     c.cache_slots = p.cache_slots;
+    c.secondary_non_volatile = p.secondary_non_volatile;
     c.firmware.local_pairs.mutant_skip_copy_before_write = o.mutant_skip_copy_before_write;
     return c;
   }
@@ -146,6 +147,8 @@ class Run {
       if (e.event == "link failure") react("pair suspended for a link failure");
       if (e.event.starts_with("error")) react("pair suspended for an error");
       if (e.event == "copy started" && e.from == "suspended") react("pair resynchronized");
+      if (e.event == "secondary lost data")
+        react("pair copying all tracks: its secondary lost data");
     });
     firmware().local_pairs().history().observe([this](const fw::HistoryEntry& e) {
       ++events_;
@@ -322,13 +325,16 @@ class Run {
     for (const Step& s : plan_.steps) {
       const uint64_t at = s.at_us * kPsPerUs;
       if (at > now_ps()) wait(ps_time(at - now_ps()));
-      last_fault_end = std::max(last_fault_end, now_ps() + s.value * kPsPerUs);
+      last_fault_end = std::max(last_fault_end, now_ps() + lasts_us(s) * kPsPerUs);
       do_step(s);
     }
     const uint64_t end = plan_.duration_us * kPsPerUs;
     if (end > now_ps()) wait(ps_time(end - now_ps()));
     while (hosts_running_ > 0) wait(ps_time(100 * kPsPerUs));
-    for (uint32_t k = 0; k < plan_.links; ++k) topology_.link(k).set_up(true);
+    // Every fault has run its course before the hosts' last writes settle.
+    if (last_fault_end > now_ps()) wait(ps_time(last_fault_end - now_ps()));
+    wait(ps_time(1000 * kPsPerUs));
+    for (std::size_t k = 0; k < topology_.link_count(); ++k) topology_.link(k).set_up(true);
     settle();
     final_checks();
     sc_core::sc_stop();
@@ -378,8 +384,16 @@ class Run {
     }
   }
 
+  // How long a step's fault lasts (0: it happens at once).
+  static uint64_t lasts_us(const Step& s) {
+    static const std::set<std::string> lasting = {"fault.link_down", "fault.frame_delay",
+                                                  "fault.cpu_busy", "fault.cache_full",
+                                                  "fault.secondary_failure"};
+    return lasting.count(s.action) ? s.value : 0;
+  }
+
   void inject(const Step& s) {
-    const uint64_t duration = s.value * kPsPerUs;
+    const uint64_t duration = lasts_us(s) * kPsPerUs;
     if (s.action == "fault.link_down") {
       sc::FcLink& link = topology_.link(s.a % plan_.links);
       link.set_up(false);
@@ -400,6 +414,25 @@ class Run {
     } else if (s.action == "fault.media_error") {
       // On a volume hosts write (a copy's target holds what the copy put there).
       damage(primary_of(sources_.at(s.a % sources_.size())), s.value % volume_blocks());
+    } else if (s.action == "fault.secondary_failure") {
+      // Every link to it goes dark; it comes back after `duration`,
+      // reporting the volumes whose write-pending data the power loss took.
+      for (std::size_t k = 0; k < topology_.link_count(); ++k) topology_.link(k).set_up(false);
+      const std::vector<uint16_t> lost = topology_.secondary().lose_power();
+      if (!lost.empty()) react("secondary lost write-pending data (volumes)", lost.size());
+      sc_core::sc_spawn([this, lost, duration] {
+        wait(ps_time(duration));
+        for (std::size_t k = 0; k < topology_.link_count(); ++k) topology_.link(k).set_up(true);
+        topology_.secondary_hardware().power_restored(
+            options_.mutant_secondary_keeps_quiet ? std::vector<uint16_t>{} : lost);
+      });
+    } else if (s.action == "fault.write_error") {
+      // The next destage to the block meets a medium error.
+      const sc::Volume* v =
+          topology_.primary().volume(primary_of(sources_.at(s.a % sources_.size())));
+      const uint64_t block = s.value % volume_blocks();
+      v->drive->fail_writes_to(
+          v->lba(block / blocks_per_track(), static_cast<uint32_t>(block % blocks_per_track())));
     } else if (s.action == "fault.cpu_busy") {
       sc::Processors& cpus = array(s.a % 2).processors();
       const auto cycles = static_cast<uint64_t>(double(s.value) * cpus.config().clock_mhz);
@@ -612,6 +645,10 @@ class Run {
     if (retries > 0) react("link exchanges retried", retries);
     if (link_failures > 0) react("link exchanges failed over or given up", link_failures);
     for (uint32_t which : {0u, 1u}) {
+      for (std::size_t i = 0; i < array(which).config().disk_adapters.count; ++i) {
+        const uint64_t n = array(which).disk_adapter(i).stats().write_reassigns;
+        if (n > 0) react("medium error on write: block reassigned, destage rewritten", n);
+      }
       const sc::CacheStats& c = array(which).cache().stats();
       if (c.allocation_waits + c.write_pending_waits > 0) {
         react("cache waits (full)", c.allocation_waits + c.write_pending_waits);
@@ -637,6 +674,7 @@ class Run {
   }
 
   const Plan& plan_;
+  RunOptions options_;
   RemoteTopology topology_;
   ReferenceModel reference_;
   Scoreboard board_;

@@ -15,6 +15,9 @@ struct RunOptions {
   // A deliberately broken firmware: local pair writes skip seed 004's
   // copy-before-write (Fig. 9). The scoreboard must catch it.
   bool mutant_skip_copy_before_write = false;
+  // The secondary array comes back from a power loss without reporting the
+  // data it lost, so the primary resynchronizes only what it marked.
+  bool mutant_secondary_keeps_quiet = false;
 };
 
 // The outcome: "failures" (mismatches and a run that never settles), the

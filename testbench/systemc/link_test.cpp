@@ -247,3 +247,62 @@ BOOST_AUTO_TEST_CASE(a_link_going_down_fails_what_is_in_flight_and_comes_back_wi
   }
   BOOST_TEST(down_and_up(LinkFidelity::frame) == down_and_up(LinkFidelity::fast));
 }
+
+// Injected link faults, in both fidelities: credits lost slow a long
+// transfer to the window of the credits left until the link is reset; a
+// dropped frame fails its message after the receiver's detection time; a
+// delayed message arrives exactly that much later.
+BOOST_AUTO_TEST_CASE(lost_credits_dropped_frames_and_delays_act_as_specified) {
+  for (LinkFidelity fidelity : {LinkFidelity::fast, LinkFidelity::frame}) {
+    const json r = json::parse(run_forked([fidelity] {
+      FcLinkConfig config;
+      config.distance_km = 100;  // a round trip of 1 ms: the credit window rules
+      config.bb_credits = 40;
+      config.fidelity = fidelity;
+      config.lost_frame_detect_us = 500;
+      FcLink link("link", config);
+      json out;
+      sc_core::sc_spawn([&] {
+        static std::vector<uint8_t> data(400u * 2048);
+        auto timed = [&](std::size_t frames) {
+          const uint64_t start = now_ps();
+          const LinkResult res = link.forward().transmit(
+              1, FcSequence{kRctlData, std::span<const uint8_t>(data).first(frames * 2048)});
+          return json{to_string(res), now_ps() - start};
+        };
+        out["full"] = timed(400);
+        wait(sc_core::sc_time(2, sc_core::SC_MS));  // every credit back
+        link.forward().lose_credits(30);
+        out["credits_lost"] = link.forward().stats().credits_lost;
+        out["ten_credits"] = timed(400);
+        wait(sc_core::sc_time(2, sc_core::SC_MS));
+        link.set_up(false);
+        link.set_up(true);
+        out["after_reset"] = timed(400);
+        wait(sc_core::sc_time(2, sc_core::SC_MS));
+        out["one_frame"] = timed(1);
+        link.forward().drop_next_message();
+        out["dropped"] = timed(1);
+        link.forward().delay_next_message(250'000'000);  // 250 us
+        out["delayed"] = timed(1);
+        out["frames_lost"] = link.forward().stats().frames_lost;
+      });
+      sc_core::sc_start();
+      return out.dump();
+    }));
+    BOOST_TEST_CONTEXT((fidelity == LinkFidelity::fast ? "fast" : "frame")) {
+      const double full = r["full"][1], ten = r["ten_credits"][1], reset = r["after_reset"][1];
+      BOOST_TEST(r["credits_lost"] == 30);
+      // 400 frames through a window of 10 credits per round trip (~1 ms)
+      // take about 40 round trips; with 40 credits about 10.
+      BOOST_TEST(ten / full == 4.0, boost::test_tools::tolerance(0.1));
+      BOOST_TEST(reset == full);
+      const uint64_t one = r["one_frame"][1];
+      BOOST_TEST(r["dropped"][0] == "frame lost");
+      BOOST_TEST(r["dropped"][1].get<uint64_t>() == one + 500'000'000u);
+      BOOST_TEST(r["delayed"][0] == "delivered");
+      BOOST_TEST(r["delayed"][1].get<uint64_t>() == one + 250'000'000u);
+      BOOST_TEST(r["frames_lost"] == 1);
+    }
+  }
+}
