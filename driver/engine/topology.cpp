@@ -76,6 +76,9 @@ Topology::Topology(const nlohmann::json& description) {
     n->hardware->accept_commands(*n->firmware);
     n->hardware->intercept_host_io(n->firmware->host_io(), n->firmware->host_io());
     n->hardware->observe_remote_writes(n->firmware->bridges());
+    n->hardware->power_restored = [fw = n->firmware.get()](const std::vector<uint16_t>& lost) {
+      fw->pairs().volumes_lost_data(lost);
+    };
   }
   if (const nlohmann::json* hosts = top.array("hosts")) {
     for (std::size_t i = 0; i < hosts->size(); ++i) {

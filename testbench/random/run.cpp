@@ -12,6 +12,7 @@
 #include "firmware/local_pairs/local_pair_service.h"
 #include "firmware/remote_copy/remote_pairs.h"
 #include "systemc/common/sim_time.h"
+#include "systemc/fault/injection.h"
 #include "testbench/common/host_data.h"
 #include "testbench/common/remote_topology.h"
 #include "testbench/scoreboard/scoreboard.h"
@@ -413,7 +414,11 @@ class Run {
       topology_.link(s.a % plan_.links).forward().lose_credits(static_cast<uint32_t>(s.value));
     } else if (s.action == "fault.media_error") {
       // On a volume hosts write (a copy's target holds what the copy put there).
-      damage(primary_of(sources_.at(s.a % sources_.size())), s.value % volume_blocks());
+      const uint16_t device = primary_of(sources_.at(s.a % sources_.size()));
+      const uint64_t block = s.value % volume_blocks();
+      sc::fault::damage_block(topology_.primary(), device, block);
+      damaged_.insert({device, block});
+      ++media_errors_;
     } else if (s.action == "fault.secondary_failure") {
       // Every link to it goes dark; it comes back after `duration`,
       // reporting the volumes whose write-pending data the power loss took.
@@ -427,47 +432,19 @@ class Run {
             options_.mutant_secondary_keeps_quiet ? std::vector<uint16_t>{} : lost);
       });
     } else if (s.action == "fault.write_error") {
-      // The next destage to the block meets a medium error.
-      const sc::Volume* v =
-          topology_.primary().volume(primary_of(sources_.at(s.a % sources_.size())));
-      const uint64_t block = s.value % volume_blocks();
-      v->drive->fail_writes_to(
-          v->lba(block / blocks_per_track(), static_cast<uint32_t>(block % blocks_per_track())));
+      sc::fault::fail_next_write(topology_.primary(),
+                                 primary_of(sources_.at(s.a % sources_.size())),
+                                 s.value % volume_blocks());
     } else if (s.action == "fault.cpu_busy") {
-      sc::Processors& cpus = array(s.a % 2).processors();
-      const auto cycles = static_cast<uint64_t>(double(s.value) * cpus.config().clock_mhz);
-      for (uint32_t core = 0; core < cpus.config().count; ++core) {
-        sc_core::sc_spawn([&cpus, core, cycles] { cpus.execute_on(core, cycles); });
-      }
+      sc::fault::occupy_processors(array(s.a % 2), duration);
     } else if (s.action == "fault.cache_full") {
-      sc::Cache& cache = array(s.a % 2).cache();
-      sc_core::sc_spawn([this, &cache, duration] { fill_cache(cache, duration); });
+      sc_core::sc_spawn([this, which = s.a % 2, duration] {
+        react("cache slots held by a cache-full fault",
+              sc::fault::hold_cache(array(which), duration));
+      });
     } else if (s.action == "fault.wrong_state") {
       wrong_state(s.value);
     }
-  }
-
-  // Flips a bit of a block on the drive under a source volume.
-  void damage(uint16_t device, uint64_t block) {
-    const sc::Volume* v = topology_.primary().volume(device);
-    const uint32_t bpt = v->geometry.blocks_per_track;
-    v->drive->corrupt_block(v->lba(block / bpt, static_cast<uint32_t>(block % bpt)),
-                            static_cast<unsigned>(block % (520 * 8)));
-    damaged_.insert({device, block});
-    ++media_errors_;
-  }
-
-  // Other work pins every cache slot it can get for `duration`.
-  void fill_cache(sc::Cache& cache, uint64_t duration) {
-    const uint64_t until = now_ps() + duration;
-    std::vector<sc::Slot*> held;
-    const uint32_t bpt = blocks_per_track();
-    for (uint64_t t = 0; cache.slots_in_use() < cache.config().slots && now_ps() < until; ++t) {
-      held.push_back(&cache.acquire(sc::SlotKey{0xfffe, t}, bpt));
-    }
-    react("cache slots held by a cache-full fault", held.size());
-    if (until > now_ps()) wait(ps_time(until - now_ps()));
-    for (sc::Slot* slot : held) cache.release(*slot);
   }
 
   // A command sent in a state it does not apply to: it must be refused

@@ -6,6 +6,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -184,6 +185,14 @@ BOOST_AUTO_TEST_CASE(bad_scenarios_and_traces_give_their_documented_errors) {
        replace("do: local_pair.create, array: a, primary: 0x1000, secondary: 0x1001, pace: 15",
                "do: fault.link_down"),
        "/timeline/0/link: missing (required)", ""},
+      {"lasting fault without a duration",
+       replace("do: local_pair.create, array: a, primary: 0x1000, secondary: 0x1001, pace: 15",
+               "do: fault.cpu_busy, array: a"),
+       "/timeline/0/us: missing (required)", ""},
+      {"media error without a block",
+       replace("do: local_pair.create, array: a, primary: 0x1000, secondary: 0x1001, pace: 15",
+               "do: fault.media_error, array: a, volume: 0x1000"),
+       "/timeline/0/block: missing (required)", ""},
       {"too many parameters", replace("pace: 15}", "parameters: [1, 2, 3, 4]}"),
        "/timeline/0/parameters: expected a list of up to 3 numbers", ""},
       {"unknown array setting", replace("drives: 2", "drivez: 2"),
@@ -344,4 +353,38 @@ BOOST_AUTO_TEST_CASE(waveforms_open_with_gtkwave_tools) {
       shell(std::string(GTKWAVE_FST2VCD) + " '" + out + "/a.dka0.fst' | head -c 200000");
   BOOST_TEST(vcd.output.find("$var") != std::string::npos);
   BOOST_TEST(vcd.output.find("cmd_valid") != std::string::npos);
+}
+
+// Every kind of timeline fault, each with its reaction in the results: the
+// retries of corrupted and lost frames, a drive block reassigned, and the
+// secondary's lost cache copied again until the pair is back in full duplex.
+BOOST_AUTO_TEST_CASE(every_timeline_fault_runs_with_its_reaction) {
+  const std::string dir = temp_dir("faults");
+  const Outcome o = run(kFixtures + "/faults.yaml", dir + "/out");
+  BOOST_REQUIRE_MESSAGE(o.exit == 0, o.output);
+  const json stats = json::parse(slurp(dir + "/out/stats.json"));
+  std::set<std::string> kinds;
+  for (const auto& c : stats["commands"]) {
+    const std::string what = c["do"];
+    if (what.rfind("fault.", 0) != 0) continue;
+    kinds.insert(what);
+    if (c["array"] == "nowhere") {
+      BOOST_TEST(c["result"] == "bad parameter");
+      BOOST_TEST(c["message"] == "no array named nowhere");
+    } else {
+      BOOST_TEST(c["result"] == "ok", what << ": " << c["message"]);
+    }
+  }
+  BOOST_TEST(kinds.size() == 11u);
+  BOOST_TEST(stats["links"]["p link 0"]["retries"].get<uint64_t>() >= 3u);
+  BOOST_TEST(stats["links"]["p link 1"]["retries"].get<uint64_t>() >= 3u);
+  uint64_t reassigned = 0;
+  for (const auto& d : stats["arrays"]["p"]["disk_adapters"])
+    reassigned += d["write_reassigns"].get<uint64_t>();
+  BOOST_TEST(reassigned == 1u);
+  std::vector<std::string> events;
+  for (const auto& e : stats["events"]) events.push_back(e["event"]);
+  BOOST_TEST(std::count(events.begin(), events.end(), "secondary lost data") == 1);
+  BOOST_TEST(stats["events"].back()["to"] == "full duplex");
+  BOOST_TEST(stats["events"].back()["time_ms"].get<double>() > 170.0);
 }

@@ -16,6 +16,7 @@
 #include "firmware/command/command_block.h"
 #include "systemc/common/histogram.h"
 #include "systemc/config/json_reader.h"
+#include "systemc/fault/injection.h"
 #include "tools/copysim/run/outputs.h"
 #include "tools/copysim/scenario/yaml_reader.h"
 #include "tools/copysim/workload/traces.h"
@@ -232,20 +233,81 @@ class Run {
     }
   }
 
+  // Injects a timeline fault (docs/VERIFICATION.md has the reactions);
+  // returns what happened, or throws std::out_of_range for a link, array,
+  // volume or block the topology does not have.
+  std::string inject(const scenario::TimelineEntry& e) {
+    const auto ps = static_cast<uint64_t>(e.us * 1e6);
+    if (e.action.rfind("fault.link", 0) == 0 || e.action.rfind("fault.frame", 0) == 0 ||
+        e.action == "fault.credit_loss") {
+      if (e.link >= t_.fibres()) {
+        throw std::out_of_range(fmt::format("the topology has {} links", t_.fibres()));
+      }
+      sc::FcLink& link = t_.fibre(e.link);
+      sc::FcLinkDirection& d = link.forward();
+      if (e.action == "fault.link_down" || e.action == "fault.link_up") {
+        link.set_up(e.action == "fault.link_up");
+        return fmt::format("link {} {}", e.link, e.action == "fault.link_up" ? "up" : "down");
+      }
+      if (e.action == "fault.frame_corrupt") {
+        for (uint64_t k = 0; k < e.count; ++k) d.corrupt_frame(d.frames_sent() + k);
+        return fmt::format("link {}: the next {} frames corrupted", e.link, e.count);
+      }
+      if (e.action == "fault.frame_drop") {
+        for (uint64_t k = 0; k < e.count; ++k) d.drop_next_message();
+        return fmt::format("link {}: a frame of each of the next {} messages lost", e.link,
+                           e.count);
+      }
+      if (e.action == "fault.frame_delay") {
+        d.delay_next_message(ps);
+        return fmt::format("link {}: the next message {} us late", e.link, e.us);
+      }
+      d.lose_credits(static_cast<uint32_t>(std::min<uint64_t>(e.count, UINT32_MAX)));
+      return fmt::format("link {}: {} credits lost", e.link, d.stats().credits_lost);
+    }
+    engine::ArrayNode* a = t_.array(e.array);
+    if (a == nullptr) throw std::out_of_range("no array named " + e.array);
+    if (e.action == "fault.media_error") {
+      sc::fault::damage_block(*a->array, e.volume, e.block);
+      return fmt::format("media error under {:#06x} block {}", e.volume, e.block);
+    }
+    if (e.action == "fault.write_error") {
+      sc::fault::fail_next_write(*a->array, e.volume, e.block);
+      return fmt::format("the next write of {:#06x} block {} fails", e.volume, e.block);
+    }
+    if (e.action == "fault.cpu_busy") {
+      sc::fault::occupy_processors(*a->array, ps);
+      return fmt::format("every processor busy for {} us", e.us);
+    }
+    if (e.action == "fault.cache_full") {
+      sc_core::sc_spawn([a, ps] { sc::fault::hold_cache(*a->array, ps); });
+      return fmt::format("cache slots held for {} us", e.us);
+    }
+    // fault.power_loss: the array's links go dark and a volatile cache
+    // loses its write-pending data; when power returns the array reports it.
+    for (std::size_t k = 0; k < t_.fibres(); ++k) t_.fibre(k).set_up(false);
+    const std::vector<uint16_t> lost = a->array->lose_power();
+    sc_core::sc_spawn([this, a, ps, lost] {
+      wait(ps_time(ps));
+      for (std::size_t k = 0; k < t_.fibres(); ++k) t_.fibre(k).set_up(true);
+      a->hardware->power_restored(lost);
+    });
+    return fmt::format("power off for {} us; {} volumes lost write-pending data", e.us,
+                       lost.size());
+  }
+
   void timeline() {
     for (const scenario::TimelineEntry& e : s_.timeline) {
       const uint64_t at = ps_of_ms(e.at_ms);
       if (at > now_ps()) wait(ps_time(at - now_ps()));
       Command c{now_ps(), e.action, e.array, e.primary, e.secondary, "", "", e.where};
-      if (e.action == "fault.link_down" || e.action == "fault.link_up") {
-        if (e.link >= t_.fibres()) {
-          c.result = "bad parameter";
-          c.message = fmt::format("the topology has {} links", t_.fibres());
-        } else {
-          t_.fibre(e.link).set_up(e.action == "fault.link_up");
+      if (e.action.rfind("fault.", 0) == 0) {
+        try {
+          c.message = inject(e);
           c.result = "ok";
-          c.message =
-              fmt::format("link {} {}", e.link, e.action == "fault.link_up" ? "up" : "down");
+        } catch (const std::out_of_range& error) {
+          c.result = "bad parameter";
+          c.message = error.what();
         }
       } else {
         engine::ArrayNode* a = t_.array(e.array);

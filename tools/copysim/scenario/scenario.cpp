@@ -43,7 +43,16 @@ const std::map<std::string, uint16_t>& command_actions() {
 
 namespace {
 
-const std::set<std::string> kFaults = {"fault.link_down", "fault.link_up"};
+// Faults on a link, and faults on an array.
+const std::set<std::string> kLinkFaults = {"fault.link_down",     "fault.link_up",
+                                           "fault.frame_corrupt", "fault.frame_drop",
+                                           "fault.frame_delay",   "fault.credit_loss"};
+const std::set<std::string> kArrayFaults = {"fault.media_error", "fault.write_error",
+                                            "fault.cpu_busy", "fault.cache_full",
+                                            "fault.power_loss"};
+bool is_fault(const std::string& action) {
+  return kLinkFaults.count(action) != 0 || kArrayFaults.count(action) != 0;
+}
 
 // KEY=VALUE with KEY a slash path into the document.
 void apply_override(YAML::Node root, const std::string& file, const std::string& o) {
@@ -288,16 +297,36 @@ Scenario parse(const std::string& text, const std::string& file,
       m.require("do");
       m.read("at_ms", e.at_ms, 0, 1e8);
       m.read("do", e.action);
-      if (command_actions().count(e.action) == 0 && kFaults.count(e.action) == 0) {
+      if (command_actions().count(e.action) == 0 && !is_fault(e.action)) {
         std::string all;
         for (const auto& [a, c] : command_actions()) all += a + ", ";
-        for (const auto& f : kFaults) all += f + ", ";
+        for (const auto& f : kLinkFaults) all += f + ", ";
+        for (const auto& f : kArrayFaults) all += f + ", ";
         m.fail("do", "one of " + all.substr(0, all.size() - 2));
       }
-      if (kFaults.count(e.action) != 0) {
+      const bool counted = e.action == "fault.frame_corrupt" || e.action == "fault.frame_drop" ||
+                           e.action == "fault.credit_loss";
+      const bool lasting = e.action == "fault.frame_delay" || e.action == "fault.cpu_busy" ||
+                           e.action == "fault.cache_full" || e.action == "fault.power_loss";
+      if (kLinkFaults.count(e.action) != 0) {
         m.require("link");
         m.read("link", e.link, 0, 63);
-      } else {
+      } else if (kArrayFaults.count(e.action) != 0) {
+        m.require("array");
+        m.read("array", e.array);
+      }
+      if (counted) m.read("count", e.count, 1, 1'000'000);
+      if (lasting) {
+        m.require("us");
+        m.read("us", e.us, 0.0, 1e9);
+      }
+      if (e.action == "fault.media_error" || e.action == "fault.write_error") {
+        m.require("volume");
+        m.require("block");
+        m.read_device("volume", e.volume);
+        m.read("block", e.block, 0, uint64_t{1} << 48);
+      }
+      if (!is_fault(e.action)) {
         m.require("array");
         m.read("array", e.array);
         m.read_device("primary", e.primary);
@@ -377,9 +406,21 @@ nlohmann::json Scenario::as_run() const {
   nlohmann::json tl = nlohmann::json::array();
   for (const TimelineEntry& e : timeline) {
     nlohmann::json o = {{"at_ms", e.at_ms}, {"do", e.action}};
-    if (e.action.rfind("fault.", 0) == 0) {
-      o["link"] = e.link;
-    } else {
+    if (kLinkFaults.count(e.action) != 0) o["link"] = e.link;
+    if (kArrayFaults.count(e.action) != 0) o["array"] = e.array;
+    if (e.action == "fault.media_error" || e.action == "fault.write_error") {
+      o["volume"] = fmt::format("{:#06x}", e.volume);
+      o["block"] = e.block;
+    }
+    if (e.action == "fault.frame_corrupt" || e.action == "fault.frame_drop" ||
+        e.action == "fault.credit_loss") {
+      o["count"] = e.count;
+    }
+    if (e.action == "fault.frame_delay" || e.action == "fault.cpu_busy" ||
+        e.action == "fault.cache_full" || e.action == "fault.power_loss") {
+      o["us"] = e.us;
+    }
+    if (!is_fault(e.action)) {
       o["array"] = e.array;
       o["primary"] = fmt::format("{:#06x}", e.primary);
       o["secondary"] = fmt::format("{:#06x}", e.secondary);

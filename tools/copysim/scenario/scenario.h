@@ -54,7 +54,13 @@ struct TimelineEntry {
   uint16_t primary = 0;
   uint16_t secondary = 0;
   std::array<uint64_t, 3> parameters{};
-  uint32_t link = 0;  // faults: the topology's link index
+  // Faults (docs/SCENARIOS.md): a link, or an array's volume and block,
+  // how many frames, messages or credits, and how long.
+  uint32_t link = 0;  // the topology's link index
+  uint16_t volume = 0;
+  uint64_t block = 0;
+  uint64_t count = 1;
+  double us = 0;
   std::string where;  // file:line of the entry, for reports
 };
 

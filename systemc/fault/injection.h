@@ -1,0 +1,25 @@
+// Faults a testbench or a scenario injects into the platform. Link faults
+// are FcLink's own (set_up, corrupt_frame, drop_next_message,
+// delay_next_message, lose_credits); these are the array's. Each fault's
+// expected reaction is in docs/VERIFICATION.md.
+#pragma once
+
+#include <cstdint>
+
+#include "systemc/array/storage_array.h"
+
+namespace copysim::sc::fault {
+
+// A media error on read: one bit flipped on the drive under the block.
+void damage_block(StorageArray& array, uint16_t device, uint64_t block);
+// A media error on write: the next write of the block to its drive fails
+// until the disk adapter reassigns it.
+void fail_next_write(StorageArray& array, uint16_t device, uint64_t block);
+// Other work keeps every processor of the array busy for `duration_ps`
+// (returns at once; the work runs in processes of its own).
+void occupy_processors(StorageArray& array, uint64_t duration_ps);
+// From a thread process: other work pins every cache slot it can get
+// until `duration_ps` from now, then lets them go. Returns the slots held.
+uint64_t hold_cache(StorageArray& array, uint64_t duration_ps);
+
+}  // namespace copysim::sc::fault
