@@ -25,7 +25,7 @@ struct Tally {
   uint64_t checks = 0, bytes_compared = 0, writes = 0, reads = 0, commands = 0, events = 0;
   uint64_t simulated_us = 0;
   std::map<std::string, FaultRow> faults;  // by class, every class present
-  std::map<std::string, uint64_t> reactions, refusals, steps;
+  std::map<std::string, uint64_t> reactions, refusals, steps, promises;
   std::vector<uint64_t> failing_seeds;
 };
 

@@ -103,14 +103,16 @@ class Run {
 
   // -- the scoreboard's checks ------------------------------------------
 
-  void check_volume(sc::StorageArray& a, uint16_t device, uint16_t source, uint64_t t_ps,
-                    const std::string& what, bool whole_writes, uint64_t extent = 0) {
+  // `promise` names the kind of check in the tally; `what` this one.
+  void check_volume(const char* promise, sc::StorageArray& a, uint16_t device, uint16_t source,
+                    uint64_t t_ps, const std::string& what, bool whole_writes,
+                    uint64_t extent = 0) {
     uint64_t first = 0, count = volume_blocks();
     if (extent != 0) {
       first = (extent >> 32) * blocks_per_track();
       count = (extent & 0xffffffffu) * blocks_per_track();
     }
-    ++promises_[what.substr(0, what.find(' ')) + " " + (whole_writes ? "point in time" : "equal")];
+    ++promises_[promise];
     Scoreboard::ImageCheck check(board_, what, source, t_ps);
     const std::vector<uint8_t> image = a.peek(device, 0, static_cast<uint32_t>(volume_blocks()));
     const std::span<const uint8_t> all(image);
@@ -142,7 +144,8 @@ class Run {
       ++events_;
       if (e.to == "full duplex") {
         const uint32_t v = e.source - primary_of(0);
-        check_volume(topology_.secondary(), secondary_volume(v), e.source, now_ps(),
+        check_volume("remote pair secondary at full duplex", topology_.secondary(),
+                     secondary_volume(v), e.source, now_ps(),
                      fmt::format("remote pair {:#06x} at full duplex", e.source), false);
       }
       if (e.event == "link failure") react("pair suspended for a link failure");
@@ -160,7 +163,8 @@ class Run {
         ++l->generation;
       } else if (e.to == "copied" && l->point_ps) {
         l->copied = true;
-        check_volume(topology_.primary(), e.target, e.source, *l->point_ps,
+        check_volume("split secondary when copied", topology_.primary(), e.target, e.source,
+                     *l->point_ps,
                      fmt::format("local pair {:#06x}->{:#06x} copied", e.source, e.target), true);
       } else if (e.event != "copy complete" && e.event != "copy") {
         l->point_ps.reset();  // resync, suspend, delete: no promise any more
@@ -177,9 +181,9 @@ class Run {
         c->point_ps = e.time_ps;
         ++c->generation;
       } else if (e.to == "copied" && c->point_ps) {
-        check_volume(topology_.primary(), e.target, e.source, *c->point_ps,
-                     fmt::format("clone {:#06x}->{:#06x} copied", e.source, e.target), true,
-                     c->extent);
+        check_volume("clone destination when copied", topology_.primary(), e.target, e.source,
+                     *c->point_ps, fmt::format("clone {:#06x}->{:#06x} copied", e.source, e.target),
+                     true, c->extent);
       } else if (e.event == "terminate" || e.event.starts_with("fail")) {
         c->point_ps.reset();
         ++c->generation;
@@ -257,6 +261,7 @@ class Run {
                           block + count - 1, s.message));
       return;
     }
+    ++promises_["host read of its own blocks"];
     Scoreboard::ImageCheck check(board_, fmt::format("host read of {:#06x}", device), device,
                                  now_ps());
     check.blocks(block, data);
@@ -303,6 +308,7 @@ class Run {
                           s.message));
       return true;
     }
+    ++promises_["host read of a copy at its point in time"];
     Scoreboard::ImageCheck check(
         board_,
         fmt::format("host read of copy {:#06x} (point in time {} ps)", t.device, t.point_ps),
@@ -575,6 +581,7 @@ class Run {
         damaged_.erase({d, block});
         if (!s.ok()) failure(fmt::format("read of damaged block: {}", s.message));
       }
+      ++promises_["volume hosts write, at the end"];
       Scoreboard::ImageCheck check(board_, fmt::format("volume {:#06x} at the end", device), device,
                                    now);
       const std::vector<uint8_t> image =
@@ -587,27 +594,31 @@ class Run {
     for (uint32_t v = 0; v < plan_.volumes; ++v) {
       const std::string what = fmt::format("secondary {:#06x} at the end", secondary_volume(v));
       if (remote_.count(v) == 0) {
-        check_volume(topology_.secondary(), secondary_volume(v), secondary_volume(v), now, what,
-                     false, 0);  // nothing ever wrote it: all zeros
+        check_volume("never-paired secondary untouched at the end", topology_.secondary(),
+                     secondary_volume(v), secondary_volume(v), now, what, false,
+                     0);  // nothing ever wrote it: all zeros
       } else if (firmware().pairs().state(primary_of(v)) == fw::PairState::full_duplex) {
-        check_volume(topology_.secondary(), secondary_volume(v), primary_of(v), now, what, false);
+        check_volume("remote pair secondary at the end", topology_.secondary(), secondary_volume(v),
+                     primary_of(v), now, what, false);
       }
     }
     for (const auto& l : locals_) {
       if (l.point_ps &&
           firmware().local_pairs().state(primary_of(l.primary), primary_of(l.secondary)) ==
               fw::LocalPairState::copied) {
-        check_volume(
-            topology_.primary(), primary_of(l.secondary), primary_of(l.primary), *l.point_ps,
-            fmt::format("split secondary {:#06x} at the end", primary_of(l.secondary)), true);
+        check_volume("split secondary at the end", topology_.primary(), primary_of(l.secondary),
+                     primary_of(l.primary), *l.point_ps,
+                     fmt::format("split secondary {:#06x} at the end", primary_of(l.secondary)),
+                     true);
       }
     }
     for (const auto& c : clones_) {
       if (c.point_ps &&
           firmware().clones().state(primary_of(c.destination)) == fw::CloneState::copied) {
-        check_volume(
-            topology_.primary(), primary_of(c.destination), primary_of(c.source), *c.point_ps,
-            fmt::format("clone {:#06x} at the end", primary_of(c.destination)), true, c.extent);
+        check_volume("clone destination at the end", topology_.primary(), primary_of(c.destination),
+                     primary_of(c.source), *c.point_ps,
+                     fmt::format("clone {:#06x} at the end", primary_of(c.destination)), true,
+                     c.extent);
       }
     }
     end_ps_ = now;
