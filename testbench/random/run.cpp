@@ -76,7 +76,7 @@ void Run::check_volume(const char* promise, sc::StorageArray& a, uint16_t device
 void Run::observe() {
   firmware().pairs().history().observe([this](const fw::HistoryEntry& e) {
     ++events_;
-    if (e.to == "full duplex") {
+    if (e.to == "full duplex" && e.from != "full duplex") {  // a promise made now
       const uint32_t v = e.source - primary_of(0);
       check_volume("remote pair secondary at full duplex", topology_.secondary(),
                    secondary_volume(v), e.source, now_ps(),
@@ -94,7 +94,7 @@ void Run::observe() {
     if (e.event == "point in time") {
       l->point_ps = e.time_ps;
       ++l->generation;
-    } else if (e.to == "copied" && l->point_ps) {
+    } else if (e.to == "copied" && e.from != "copied" && l->point_ps) {
       l->copied = true;
       check_volume("split secondary when copied", topology_.primary(), e.target, e.source,
                    *l->point_ps,
@@ -113,7 +113,7 @@ void Run::observe() {
     if (e.event == "point in time") {
       c->point_ps = e.time_ps;
       ++c->generation;
-    } else if (e.to == "copied" && c->point_ps) {
+    } else if (e.to == "copied" && e.from != "copied" && c->point_ps) {
       check_volume("clone destination when copied", topology_.primary(), e.target, e.source,
                    *c->point_ps, fmt::format("clone {:#06x}->{:#06x} copied", e.source, e.target),
                    true, c->extent);
