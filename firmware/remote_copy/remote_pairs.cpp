@@ -332,10 +332,23 @@ CommandStatus RemotePairService::terminate_pair(const CommandBlock& b) {
 }
 
 void RemotePairService::volumes_lost_data(const std::vector<uint16_t>& devices) {
-  for (uint16_t device : devices) {
-    dispatcher_.hardware().peer_command(encode(CommandBlock{kSecondaryDataLost, 0, device, {}}),
-                                        [](std::vector<uint8_t>) {});
-  }
+  for (uint16_t device : devices) report_data_lost(device, 100);
+}
+
+void RemotePairService::report_data_lost(uint16_t device, uint32_t attempts_left) {
+  dispatcher_.hardware().peer_command(
+      encode(CommandBlock{kSecondaryDataLost, 0, device, {}}),
+      [this, device, attempts_left](std::vector<uint8_t> reply) {
+        if (!reply.empty()) return;  // delivered (a volume in no pair gets invalid_state)
+        if (attempts_left == 0) {
+          dispatcher_.hardware().log(LogLevel::error,
+                                     "could not report that " + device_name(device) + " lost data");
+          return;
+        }
+        dispatcher_.hardware().start_timer(
+            copy_config_.link_retry_ps + 1,
+            [this, device, attempts_left] { report_data_lost(device, attempts_left - 1); });
+      });
 }
 
 CommandStatus RemotePairService::secondary_data_lost(const CommandBlock& b) {

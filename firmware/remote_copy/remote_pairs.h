@@ -55,10 +55,11 @@ class RemotePairService final : public HostWriteObserver {
   void host_write(uint16_t device, uint64_t first_block, uint32_t blocks,
                   std::function<void()> done) override;
 
-  // On the secondary array, back after a power loss that took the
-  // write-pending data of `devices` (no non-volatile cache): each of them
-  // that is a secondary is reported to the primary array, which copies the
-  // whole volume again (its change bitmap no longer tells what differs).
+  // On an array back after a power loss that took the write-pending data of
+  // `devices` (no non-volatile cache): each is reported to the peer array,
+  // which copies the whole volume again if it is the secondary of one of
+  // its pairs (the change bitmap no longer tells what differs). A report
+  // that finds no link up is sent again after the link retry time.
   void volumes_lost_data(const std::vector<uint16_t>& devices);
 
   PairState state(uint16_t primary) const;
@@ -95,6 +96,7 @@ class RemotePairService final : public HostWriteObserver {
   CommandStatus terminate_pair(const CommandBlock& b);
   CommandStatus query_pair(const CommandBlock& b) const;
   CommandStatus secondary_data_lost(const CommandBlock& b);
+  void report_data_lost(uint16_t device, uint32_t attempts_left);
 
   Pair* find(uint16_t primary) const;
   void set_state(Pair& pair, PairState to, std::string event);

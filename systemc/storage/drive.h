@@ -82,7 +82,9 @@ class Drive {
   void read(uint64_t lba, uint32_t blocks, std::span<uint8_t> out);
   // A write reaching a block with a write fault stops there: the blocks
   // before it are written, and the result names the faulty block.
-  DriveWriteResult write(uint64_t lba, uint32_t blocks, std::span<const uint8_t> in);
+  // The drive's time is that of the whole command (the error comes at its
+  // end, as with SCSI).
+  [[nodiscard]] DriveWriteResult write(uint64_t lba, uint32_t blocks, std::span<const uint8_t> in);
   // From a thread process: REASSIGN BLOCKS, the block moved to a spare
   // sector (one revolution plus the controller's overhead); its old content
   // is gone until rewritten.

@@ -98,7 +98,7 @@ void add_faults(Plan& p, Dice& d) {
     } else if (kind == "fault.media_error" || kind == "fault.write_error") {
       s.a = static_cast<uint32_t>(d.pick(0, p.volumes - 1));
       s.value = d.pick(0, 1u << 30);  // a block, modulo the volume's size
-    } else if (kind == "fault.secondary_failure") {
+    } else if (kind == "fault.power_loss") {
       s.value = d.pick(1000, 30000);  // us down
     } else if (kind == "fault.cpu_busy" || kind == "fault.cache_full") {
       s.a = static_cast<uint32_t>(d.pick(0, 1));  // primary or secondary array

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -182,8 +183,14 @@ int sc_main(int argc, char* argv[]) {
     }
   }
   if (expect_failure) {
-    if (failing < 0) {
-      std::cout << "expected the runs to fail, and none did: the checker missed the bug\n";
+    // Only the scoreboard's own verdict counts: a crash or a run that never
+    // settles would not show that the checker can fail.
+    const bool caught = std::any_of(results.begin(), results.end(), [](const nlohmann::json& r) {
+      return r.value("data_mismatches", uint64_t{0}) > 0;
+    });
+    if (!caught) {
+      std::cout << "expected the scoreboard to find mismatches, and it found none: the checker "
+                   "missed the bug\n";
       return 1;
     }
     return 0;

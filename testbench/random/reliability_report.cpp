@@ -22,10 +22,12 @@ Tally tally_of(const std::vector<nlohmann::json>& results) {
     t.last_seed = first ? seed : std::max(t.last_seed, seed);
     first = false;
     ++t.runs;
-    const uint64_t mismatches = r.value("mismatches", uint64_t{0});
+    // A run fails on any failure; the mismatches column counts data only.
+    const uint64_t failures = r.value("mismatches", uint64_t{0});
+    const uint64_t mismatches = r.value("data_mismatches", failures);
     const uint64_t bytes = r.value("bytes_compared", uint64_t{0});
     t.mismatches += mismatches;
-    if (mismatches > 0) {
+    if (failures > 0) {
       ++t.failed_runs;
       t.failing_seeds.push_back(seed);
     }
@@ -41,7 +43,7 @@ Tally tally_of(const std::vector<nlohmann::json>& results) {
       FaultRow& row = t.faults[name];
       row.injected += n.get<uint64_t>();
       ++row.runs;
-      row.survived += mismatches == 0;
+      row.survived += failures == 0;
       row.bytes_compared += bytes;
       row.mismatches += mismatches;
     }

@@ -83,7 +83,10 @@ void Run::observe() {
                    fmt::format("remote pair {:#06x} at full duplex", e.source), false);
     }
     if (e.event == "link failure") react("pair suspended for a link failure");
-    if (e.event.starts_with("error")) react("pair suspended for an error");
+    if (e.event.starts_with("error")) {
+      react("pair suspended for an error");
+      explain_error(fmt::format("remote pair {:#06x} suspended: {}", e.source, e.event));
+    }
     if (e.event == "copy started" && e.from == "suspended") react("pair resynchronized");
     if (e.event == "secondary lost data") react("pair copying all tracks: its secondary lost data");
   });
@@ -103,7 +106,11 @@ void Run::observe() {
       l->point_ps.reset();  // resync, suspend, delete: no promise any more
       l->copied = false;
       ++l->generation;
-      if (e.to == "suspended" && e.event != "suspend") react("local pair suspended for an error");
+      if (e.to == "suspended" && e.event != "suspend") {
+        react("local pair suspended for an error");
+        explain_error(
+            fmt::format("local pair {:#06x}->{:#06x} suspended: {}", e.source, e.target, e.event));
+      }
     }
   });
   firmware().clones().history().observe([this](const fw::HistoryEntry& e) {
@@ -118,6 +125,9 @@ void Run::observe() {
                    *c->point_ps, fmt::format("clone {:#06x}->{:#06x} copied", e.source, e.target),
                    true, c->extent);
     } else if (e.event == "terminate" || e.event.starts_with("fail")) {
+      if (e.event != "terminate") {
+        explain_error(fmt::format("clone {:#06x}->{:#06x} failed", e.source, e.target));
+      }
       c->point_ps.reset();
       ++c->generation;
     }
@@ -144,8 +154,11 @@ nlohmann::json Run::result() {
   }
   nlohmann::json j;
   j["seed"] = plan_.seed;
-  j["mismatches"] = board_.mismatches();
-  j["failures"] = board_.mismatch_reports();
+  j["data_mismatches"] = board_.mismatches();
+  j["mismatches"] = board_.mismatches() + other_failures_;
+  std::vector<std::string> all = board_.mismatch_reports();
+  all.insert(all.end(), failures_.begin(), failures_.end());
+  j["failures"] = all;
   j["checks"] = board_.checks();
   j["bytes_compared"] = board_.bytes_compared();
   j["writes"] = writes_;

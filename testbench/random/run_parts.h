@@ -66,7 +66,16 @@ class Run {
   }
   uint64_t volume_blocks() { return uint64_t{plan_.tracks} * blocks_per_track(); }
 
-  void failure(std::string what) { board_.mismatch(std::move(what)); }
+  // Anything but a data mismatch that fails the run: an unexpected status,
+  // a copy that never settles, an error no injected fault explains.
+  void failure(std::string what) {
+    ++other_failures_;
+    if (failures_.size() < 20) failures_.push_back(std::move(what));
+  }
+  // An error suspension or failed copy must come from an injected fault.
+  void explain_error(const std::string& what) {
+    if (!errors_explained_) failure(what + ", and no injected fault explains it");
+  }
   void react(const std::string& what, uint64_t n = 1) { reactions_[what] += n; }
 
   // -- the scoreboard's checks ------------------------------------------
@@ -155,6 +164,9 @@ class Run {
   std::vector<uint32_t> sources_;  // volumes hosts write
   std::set<std::pair<uint16_t, uint64_t>> damaged_;
   uint64_t media_errors_ = 0;
+  bool errors_explained_ = false;  // a media error or lost frames were injected
+  uint64_t other_failures_ = 0;
+  std::vector<std::string> failures_;
   uint32_t hosts_running_ = 0;
   uint64_t writes_ = 0, reads_ = 0, commands_ = 0, events_ = 0, end_ps_ = 0;
   std::map<std::string, uint64_t> faults_, steps_, refusals_, reactions_, promises_;

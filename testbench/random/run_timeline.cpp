@@ -33,7 +33,9 @@ void Run::timeline() {
   while (hosts_running_ > 0) wait(ps_time(100 * kPsPerUs));
   // Every fault has run its course before the hosts' last writes settle.
   if (last_fault_end > now_ps()) wait(ps_time(last_fault_end - now_ps()));
-  wait(ps_time(1000 * kPsPerUs));
+  // Long enough for a report from the far end (two propagation delays at
+  // the plans' 100 km at most, plus the command) to arrive first.
+  wait(ps_time(5000 * kPsPerUs));
   for (std::size_t k = 0; k < topology_.link_count(); ++k) topology_.link(k).set_up(true);
   settle();
   final_checks();
@@ -86,7 +88,7 @@ void Run::note(const Step& s, const fw::CommandStatus& st) {
 uint64_t Run::lasts_us(const Step& s) {
   static const std::set<std::string> lasting = {"fault.link_down", "fault.frame_delay",
                                                 "fault.cpu_busy", "fault.cache_full",
-                                                "fault.secondary_failure"};
+                                                "fault.power_loss"};
   return lasting.count(s.action) ? s.value : 0;
 }
 
@@ -100,9 +102,11 @@ void Run::inject(const Step& s) {
       link.set_up(true);
     });
   } else if (s.action == "fault.frame_corrupt") {
+    errors_explained_ = true;  // a send may run out of retries
     sc::FcLinkDirection& d = topology_.link(s.a % plan_.links).forward();
     for (uint64_t k = 0; k < s.value; ++k) d.corrupt_frame(d.frames_sent() + k);
   } else if (s.action == "fault.frame_drop") {
+    errors_explained_ = true;  // a send may run out of retries
     for (uint64_t k = 0; k < s.value; ++k)
       topology_.link(s.a % plan_.links).forward().drop_next_message();
   } else if (s.action == "fault.frame_delay") {
@@ -116,7 +120,8 @@ void Run::inject(const Step& s) {
     sc::fault::damage_block(topology_.primary(), device, block);
     damaged_.insert({device, block});
     ++media_errors_;
-  } else if (s.action == "fault.secondary_failure") {
+    errors_explained_ = true;
+  } else if (s.action == "fault.power_loss") {
     // Every link to it goes dark; it comes back after `duration`,
     // reporting the volumes whose write-pending data the power loss took.
     for (std::size_t k = 0; k < topology_.link_count(); ++k) topology_.link(k).set_up(false);

@@ -29,4 +29,5 @@ mkdir -p "$work"
   "${libs[@]}" -o "$work/${target}_fuzz"
 rm -rf "$work/corpus"
 cp -r "$root/$corpus" "$work/corpus"
-"$work/${target}_fuzz" -max_total_time="$seconds" -print_final_stats=1 "$@" "$work/corpus"
+"$work/${target}_fuzz" -max_total_time="$seconds" -print_final_stats=1 \
+  -artifact_prefix="$work/" "$@" "$work/corpus"

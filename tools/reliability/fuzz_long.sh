@@ -20,7 +20,8 @@ for target in "${targets[@]}"; do
   seconds=$(($(date +%s) - start))
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   edges=$(sed -n 's/.*DONE *cov: *\([0-9]*\).*/\1/p' "$log" | tail -1)
-  crashes=$(ls "$work/$target"/crash-* "$work/$target"/leak-* "$work/$target"/timeout-* 2>/dev/null | wc -l)
+  crashes=$(ls "$work/$target"/crash-* "$work/$target"/leak-* "$work/$target"/timeout-* \
+    "$work/$target"/oom-* 2>/dev/null | wc -l)
   [[ $code -ne 0 && $crashes -eq 0 ]] && crashes=1
   printf '{"target":"%s","executions":%s,"seconds":%s,"crashes":%s,"edges":%s,"date":"%s"}\n' \
     "$target" "${executions:-0}" "$seconds" "$crashes" "${edges:-0}" "$(date -u +%F)" >>"$record"
