@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages copysim builds and tests with. Idempotent:
+# Installs the Debian 12 packages copysim builds and tests with (and, given
+# `bench`, those its benchmarks use). Idempotent:
 # packages already present are left alone, and the script says which ones it
 # installs and why before it touches anything.
 set -euo pipefail
@@ -24,6 +25,10 @@ packages=(
   "libclang-rt-14-dev"  # libFuzzer and the sanitizers' runtimes for clang
   "gnuplot-nox"         # plots in docs/ from the model's own output
 )
+# With the argument `bench`, also what tools/bench/regenerate.sh uses.
+if [ "${1:-}" = "bench" ]; then
+  packages+=("linux-perf")  # the profile of the full-array case in docs/PERFORMANCE.md
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -2,6 +2,9 @@
 
 #include "rtl/checkcode/crc.h"
 
+#include <algorithm>
+#include <array>
+
 namespace copysim::checkcode {
 namespace {
 
@@ -69,6 +72,27 @@ void write_check_code(BlockBytes block, uint16_t cd) {
 void stamp(BlockBytes block, LogicalAddress la) {
   write_la(block, la);
   write_check_code(block, compute_check_code(block));
+}
+
+uint16_t zero_user_data_register() {
+  static const uint16_t reg = [] {
+    const std::array<uint8_t, kUserDataBytes> zeros{};
+    return static_cast<uint16_t>(t10dif().update(0, zeros));
+  }();
+  return reg;
+}
+
+void format_block(BlockBytes block, LogicalAddress la) {
+  std::fill(block.begin(), block.end(), uint8_t{0});
+  write_la(block, la);
+  write_check_code(block, extend_check_code(zero_user_data_register(), la));
+}
+
+bool is_formatted_block(ConstBlockBytes block, LogicalAddress la) {
+  const auto user = block.first<kUserDataBytes>();
+  if (std::any_of(user.begin(), user.end(), [](uint8_t b) { return b != 0; })) return false;
+  return read_la(block) == la &&
+         read_check_code(block) == extend_check_code(zero_user_data_register(), la);
 }
 
 BlockCheck verify(ConstBlockBytes block, LogicalAddress expected) {

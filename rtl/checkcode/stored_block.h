@@ -50,6 +50,12 @@ void write_check_code(BlockBytes block, uint16_t cd);
 
 // Writes the LA and the CD that matches data and LA.
 void stamp(BlockBytes block, LogicalAddress la);
+// A freshly formatted block: zeros stamped with `la`. Its CD continues the
+// register of 512 zero bytes, computed once, over the LA alone.
+void format_block(BlockBytes block, LogicalAddress la);
+// Whether `block` is exactly what format_block(la) writes; fails on the
+// first non-zero user byte, so blocks holding data cost little.
+bool is_formatted_block(ConstBlockBytes block, LogicalAddress la);
 // The CD is checked first: a damaged block is reported as damaged even when
 // its LA also differs.
 BlockCheck verify(ConstBlockBytes block, LogicalAddress expected);

@@ -140,15 +140,20 @@ void Drive::serve(uint64_t lba, uint32_t blocks, bool is_write) {
 }
 
 void Drive::fill_formatted(uint64_t lba, std::span<uint8_t, kStoredBlockBytes> out) const {
-  std::fill(out.begin(), out.end(), uint8_t{0});
-  auto it = extents_.upper_bound(lba);
-  if (it != extents_.begin()) {
-    --it;
-    if (lba < it->first + it->second.blocks) {
-      const auto offset = static_cast<uint32_t>(lba - it->first);
-      checkcode::stamp(out, {it->second.first.device, it->second.first.block + offset});
-    }
+  if (const auto la = formatted_address(lba)) {
+    checkcode::format_block(out, *la);
+  } else {
+    std::fill(out.begin(), out.end(), uint8_t{0});
   }
+}
+
+std::optional<checkcode::LogicalAddress> Drive::formatted_address(uint64_t lba) const {
+  auto it = extents_.upper_bound(lba);
+  if (it == extents_.begin()) return std::nullopt;
+  --it;
+  if (lba >= it->first + it->second.blocks) return std::nullopt;
+  const auto offset = static_cast<uint32_t>(lba - it->first);
+  return checkcode::LogicalAddress{it->second.first.device, it->second.first.block + offset};
 }
 
 void Drive::read(uint64_t lba, uint32_t blocks, std::span<uint8_t> out) {
@@ -180,10 +185,23 @@ DriveWriteResult Drive::write(uint64_t lba, uint32_t blocks, std::span<const uin
       ++stats_.write_faults;
       return {false, lba + i};
     }
-    auto src = in.subspan(std::size_t{i} * kStoredBlockBytes, kStoredBlockBytes);
-    std::copy(src.begin(), src.end(), store_[lba + i].begin());
+    const auto src = in.subspan(std::size_t{i} * kStoredBlockBytes).first<kStoredBlockBytes>();
+    if (is_formatted(lba + i, src)) {
+      store_.erase(lba + i);  // reads it back from the extent, as before
+    } else {
+      std::copy(src.begin(), src.end(), store_[lba + i].begin());
+    }
   }
   return {};
+}
+
+// A block as freshly formatted (zeros stamped with the extent's address)
+// takes no memory: an initial copy of a volume no host has written, or a
+// host writing zeros, costs the store nothing. The zero scan fails on the
+// first non-zero byte, so blocks with data pay almost nothing for it.
+bool Drive::is_formatted(uint64_t lba, std::span<const uint8_t, kStoredBlockBytes> block) const {
+  if (const auto la = formatted_address(lba)) return checkcode::is_formatted_block(block, *la);
+  return std::all_of(block.begin(), block.end(), [](uint8_t b) { return b == 0; });
 }
 
 void Drive::reassign(uint64_t lba) {

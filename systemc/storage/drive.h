@@ -13,14 +13,16 @@
 // cylinder boundary), so that a transfer running over a track boundary
 // loses only the switch. Requests are served one at a time in arrival order.
 //
-// Data: 520-byte sectors holding stored blocks. Only written blocks take
-// memory; an unwritten block of a formatted extent reads as zeros stamped
-// with the extent's logical address, as a freshly formatted volume does.
+// Data: 520-byte sectors holding stored blocks. Only blocks that differ
+// from their formatted content take memory; an unwritten block of a
+// formatted extent reads as zeros stamped with the extent's logical
+// address, as a freshly formatted volume does.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -115,6 +117,9 @@ class Drive {
   using Block = std::array<uint8_t, checkcode::kStoredBlockBytes>;
   void check_range(uint64_t lba, uint32_t blocks, std::size_t bytes) const;
   void fill_formatted(uint64_t lba, std::span<uint8_t, checkcode::kStoredBlockBytes> out) const;
+  bool is_formatted(uint64_t lba,
+                    std::span<const uint8_t, checkcode::kStoredBlockBytes> block) const;
+  std::optional<checkcode::LogicalAddress> formatted_address(uint64_t lba) const;
   void serve(uint64_t lba, uint32_t blocks, bool is_write);
 
   std::string name_;

@@ -3,41 +3,31 @@
 // resident memory, wall time and simulated IOs per wall-second.
 #include <fmt/format.h>
 
-#include <chrono>
-#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
 
-#include <sys/resource.h>
 #include <nlohmann/json.hpp>
 
 #include "systemc/array/storage_array.h"
+#include "testbench/bench/bench_output.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using namespace copysim::sc;
+using copysim::bench::seconds_since;
+using Clock = copysim::bench::WallClock;
 
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// Resident set now and at its peak, in MiB (/proc/self/status).
+// Resident set now and at its peak, in MiB.
 std::pair<double, double> rss_mib() {
-  std::ifstream status("/proc/self/status");
-  double now = 0, peak = 0;
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) now = std::stod(line.substr(6)) / 1024;
-    if (line.rfind("VmHWM:", 0) == 0) peak = std::stod(line.substr(6)) / 1024;
-  }
-  return {now, peak};
+  return {copysim::bench::rss_mib(), copysim::bench::peak_rss_mib()};
 }
 
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
-  const uint64_t total_ios = argc > 1 ? std::stoull(argv[1]) : 1'000'000;
+  copysim::bench::BenchOutput out(argc, argv, "array_bench");
+  const uint64_t total_ios = argc > 2 ? std::stoull(argv[2]) : 1'000'000;
   const unsigned streams = 64;
   const auto rss_start = rss_mib();
 
@@ -74,24 +64,33 @@ int sc_main(int argc, char* argv[]) {
   const nlohmann::json stats = array.statistics();
   const double sim_s = sc_core::sc_time_stamp().to_seconds();
 
-  fmt::print("array: 1,024 3390-3 volumes on 64 drives, cache of {} slots\n", config.cache.slots);
-  fmt::print("configuration: {:.3f} s wall, RSS {:.1f} MiB (process start {:.1f} MiB)\n", config_s,
-             rss_config.first, rss_start.first);
-  fmt::print("workload: {} random 4 KiB IOs, 70% reads, {} streams\n", done, streams);
-  fmt::print("run: {:.2f} s wall for {:.3f} s simulated; {:.0f} simulated IOs per wall-second\n",
-             run_s, sim_s, double(done) / run_s);
-  fmt::print("peak RSS: {:.1f} MiB; blocks stored on drives: {}\n", rss_end.second, [&] {
+  const uint64_t stored = [&] {
     uint64_t n = 0;
     for (const auto& d : stats["drives"]) n += d["stored_blocks"].get<uint64_t>();
     return n;
-  }());
-  fmt::print(
-      "simulated: {:.0f} IOPS, read p50 {:.0f} us p99 {:.0f} us, write p50 {:.0f} us, "
-      "read hit ratio {:.3f}\n",
-      stats["totals"]["iops"].get<double>(),
+  }();
+  out.csv(
+      "figure,value\nconfig_s,{:.4f}\nrss_config_mib,{:.1f}\nrun_s,{:.2f}\n"
+      "ios_per_wall_s,{:.0f}\nsimulated_s,{:.3f}\npeak_rss_mib,{:.0f}\n",
+      config_s, rss_config.first, run_s, double(done) / run_s, sim_s, rss_end.second);
+  out.md(
+      "An array of 1,024 3390-3 volumes on 64 drives with a cache of {} slots, then {} "
+      "random 4 KiB IOs (70% reads) from {} host streams.\n\n",
+      config.cache.slots, done, streams);
+  out.md("| figure | value | target |\n|---|---:|---:|\n");
+  out.md("| configuration wall time | {:.3f} s | < 1 s |\n", config_s);
+  out.md("| resident memory after configuration | {:.1f} MiB ({:.1f} MiB before) | < 200 MB |\n",
+         rss_config.first, rss_start.first);
+  out.md("| wall time for the IOs | {:.1f} s | |\n", run_s);
+  out.md("| simulated IOs per wall-second | {:.0f} | |\n", double(done) / run_s);
+  out.md(
+      "| simulated time covered | {:.1f} s ({:.0f} IOPS; read p50 {:.0f} us, p99 {:.0f} us; "
+      "write p50 {:.0f} us) | |\n",
+      sim_s, stats["totals"]["iops"].get<double>(),
       stats["totals"]["read_response"]["p50_us"].get<double>(),
       stats["totals"]["read_response"]["p99_us"].get<double>(),
-      stats["totals"]["write_response"]["p50_us"].get<double>(),
-      stats["cache"]["read_hit_ratio"].get<double>());
+      stats["totals"]["write_response"]["p50_us"].get<double>());
+  out.md("| peak resident memory | {:.0f} MiB ({} blocks stored on the drives) | |\n\n",
+         rss_end.second, stored);
   return 0;
 }

@@ -14,24 +14,15 @@
 #include "systemc/hal/array_hardware.h"
 #include "systemc/link_adapter/link_adapter.h"
 #include "systemc/link_adapter/remote_commit.h"
+#include "testbench/bench/bench_output.h"
 
 namespace {
 
 using namespace copysim;
 using namespace copysim::sc;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-double peak_rss_mib() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024;
-  }
-  return 0;
-}
+using Clock = copysim::bench::WallClock;
+using copysim::bench::peak_rss_mib;
+using copysim::bench::seconds_since;
 
 fw::Task ping(fw::Dispatcher& d, int rounds) {
   for (int i = 0; i < rounds; ++i) {
@@ -46,7 +37,8 @@ fw::Task ping(fw::Dispatcher& d, int rounds) {
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
-  const uint64_t tracks = argc > 1 ? std::stoull(argv[1]) : 100'000;
+  copysim::bench::BenchOutput out(argc, argv, "firmware_bench");
+  const uint64_t tracks = argc > 2 ? std::stoull(argv[2]) : 100'000;
   auto description = [](const char* device, uint64_t t) {
     return nlohmann::json::parse(fmt::format(R"({{
       "drives": 8,
@@ -92,14 +84,25 @@ int sc_main(int argc, char* argv[]) {
   const auto& ts = controller.transfers().transfer(0x0100)->stats();
   const double sim_s = sc_core::sc_time_stamp().to_seconds() - sim0;
 
-  fmt::print("TCB switches: {} in {:.2f} s wall: {:.0f} per second (10,000 TCBs in flight)\n",
-             switches, ping_s, double(switches) / ping_s);
-  fmt::print(
-      "block transfer: {} tracks ({} piped, {} serial) in {:.2f} s wall, {:.3f} s simulated\n",
-      ts.tracks_done, ts.tracks_piped, ts.tracks_serial, copy_s, sim_s);
-  fmt::print("  {:.0f} simulated tracks per wall-second; {:.0f} MB/s simulated; {} TCB switches\n",
-             double(ts.tracks_done) / copy_s, double(ts.bytes) / sim_s / 1e6,
-             controller.dispatcher().stats().runs - runs_before);
-  fmt::print("peak RSS {:.0f} MiB\n", peak_rss_mib());
+  const double tracks_per_s = double(ts.tracks_done) / copy_s;
+  out.csv(
+      "figure,value\ntcb_switches_per_s,{:.0f}\ntransfer_wall_s,{:.2f}\n"
+      "tracks_per_wall_s,{:.1f}\nsimulated_s,{:.4f}\npeak_rss_mib,{:.0f}\n",
+      double(switches) / ping_s, copy_s, tracks_per_s, sim_s, peak_rss_mib());
+  out.md("| figure | value |\n|---|---:|\n");
+  out.md(
+      "| TCB switches per wall-second, 10,000 TCBs in flight (compute step and timer wait "
+      "each round) | {:.2f} M |\n",
+      double(switches) / ping_s / 1e6);
+  out.md(
+      "| {}-track block transfer (seed 000, 2 links of 16GFC, {} piped, {} serial), wall "
+      "time | {:.1f} s |\n",
+      ts.tracks_done, ts.tracks_piped, ts.tracks_serial, copy_s);
+  out.md("| simulated tracks per wall-second | {:.0f} |\n", tracks_per_s);
+  out.md("| simulated time covered | {:.1f} s ({:.0f} MB/s simulated) |\n", sim_s,
+         double(ts.bytes) / sim_s / 1e6);
+  out.md("| TCB switches in the transfer | {} |\n",
+         controller.dispatcher().stats().runs - runs_before);
+  out.md("| peak resident memory | {:.2f} GiB |\n\n", peak_rss_mib() / 1024);
   return 0;
 }

@@ -1,6 +1,6 @@
 // Throughput of one long transfer on a 16GFC link against distance, for
 // several buffer-to-buffer credit counts, from the link model itself; writes
-// CSV (km, credits, model MB/s, formula MB/s) for tools/plot_link_curve.sh.
+// CSV (km, credits, model MB/s, formula MB/s) for tools/bench/regenerate.sh.
 #include <fmt/format.h>
 #include <fmt/os.h>
 

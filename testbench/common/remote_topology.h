@@ -27,7 +27,8 @@ namespace copysim::testing {
 
 struct RemoteTopologyConfig {
   uint32_t volumes = 1;
-  uint64_t tracks = 300;  // per volume
+  uint64_t tracks = 300;      // per volume, for FBA volumes
+  std::string model = "FBA";  // or a 3390 model ("3390-3"), whose size is its own
   uint32_t bridges = 0;
   uint64_t bridge_tracks = 64;
   uint32_t links = 1;
@@ -157,8 +158,8 @@ class RemoteTopology {
     nlohmann::json volumes = nlohmann::json::array();
     volumes.push_back({{"first_device", fmt::format("{:#06x}", primary ? 0x1000 : 0x2000)},
                        {"count", c.volumes},
-                       {"model", "FBA"},
-                       {"tracks", c.tracks}});
+                       {"model", c.model}});
+    if (c.model == "FBA") volumes.back()["tracks"] = c.tracks;
     if (c.bridges > 0) {
       for (bool data : {true, false}) {
         const uint16_t first = data ? data_bridge(primary, 0) : status_bridge(primary, 0);

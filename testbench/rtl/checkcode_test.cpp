@@ -2,6 +2,7 @@
 // stored-block format's detection of damage and misplacement.
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <cstdint>
 #include <fstream>
 #include <random>
@@ -166,3 +167,24 @@ BOOST_AUTO_TEST_CASE(damage_is_reported_before_misplacement) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// The formatted block's shortcut (the register of 512 zero bytes, then the
+// LA) gives the bytes zeros plus stamp() give, and is recognized only when
+// every byte matches.
+BOOST_AUTO_TEST_CASE(a_formatted_block_is_zeros_stamped_and_only_that_is_recognized) {
+  for (const LogicalAddress la :
+       {LogicalAddress{0, 0}, LogicalAddress{0x0100, 7}, LogicalAddress{0xffff, 0xffffffff}}) {
+    std::array<uint8_t, kStoredBlockBytes> slow{}, fast{};
+    stamp(slow, la);
+    fast.fill(0x33);
+    format_block(fast, la);
+    BOOST_TEST(slow == fast);
+    BOOST_TEST(is_formatted_block(fast, la));
+    BOOST_TEST(!is_formatted_block(fast, {la.device, la.block ^ 1}));
+    for (std::size_t byte : {std::size_t{0}, std::size_t{511}, kCheckCodeOffset + 1}) {
+      auto changed = fast;
+      changed[byte] ^= 0x01;
+      BOOST_TEST(!is_formatted_block(changed, la), "byte " << byte);
+    }
+  }
+}

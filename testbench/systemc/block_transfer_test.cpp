@@ -6,136 +6,19 @@
 // its pool and the secondary's block equal to the primary's.
 #include <boost/test/unit_test.hpp>
 
-#include <fmt/format.h>
-
-#include <memory>
-#include <vector>
-
 #include <nlohmann/json.hpp>
 
-#include "firmware/controller/controller.h"
-#include "firmware/remote_copy/block_transfer.h"
-#include "systemc/array/storage_array.h"
-#include "systemc/hal/array_hardware.h"
-#include "systemc/link_adapter/link_adapter.h"
-#include "systemc/link_adapter/remote_commit.h"
-#include "testbench/common/host_data.h"
-#include "testbench/common/sc_fork.h"
+#include "testbench/common/transfer_experiment.h"
 
 using namespace copysim;
 using namespace copysim::sc;
-using copysim::testing::fill_user_block;
-using copysim::testing::run_forked;
+using namespace copysim::testing;
 using nlohmann::json;
 
 namespace {
 
-constexpr uint32_t kBpt = 128;
-constexpr double kTrackBytes = kBpt * 520.0;
-constexpr double kRate = 14.025e9 * 64 / 66 / 8;
-
-struct Setup {
-  std::vector<std::string> speeds = {"16GFC"};
-  double km = 10;
-  uint32_t tracks = 2000;
-  uint32_t movers = 64;  // data-mover pool
-  fw::BlockTransferConfig transfer;
-  double steal_from_us = -1, steal_to_us = -1;  // another user takes every free data mover
-};
-
-json array_description(const char* device) {
-  return json::parse(fmt::format(R"({{
-    "cache": {{"slots": 4096, "write_pending_limit": 0.9}},
-    "drives": 4,
-    "volumes": [{{"first_device": "{}", "count": 1, "model": "FBA", "tracks": 4000}}]}})",
-                                 device));
-}
-
-json run(const Setup& s) {
-  return json::parse(run_forked([&] {
-    StorageArray primary("primary", ArrayConfig::from_json(array_description("0x0100")));
-    StorageArray secondary("secondary", ArrayConfig::from_json(array_description("0x0200")));
-    LinkAdapterConfig la;
-    la.fcp.buffers = 64;
-    LinkAdapter adapter("la", la, primary.cache());
-    std::vector<std::unique_ptr<FcLink>> links;
-    for (std::size_t i = 0; i < s.speeds.size(); ++i) {
-      FcLinkConfig c;
-      c.speed = s.speeds[i];
-      c.distance_km = s.km;
-      c.bb_credits = 2000;
-      links.push_back(std::make_unique<FcLink>(fmt::format("link{}", i).c_str(), c));
-      adapter.add_path(*links.back(), commit_to(secondary));
-    }
-    ArrayHardware hw("hw", primary, &adapter);
-    fw::Dispatcher dispatcher(hw);
-    fw::TcbPool masters(dispatcher, "masters", 4);
-    fw::TcbPool movers(dispatcher, "data movers", s.movers);
-    fw::LinkSelector selector(static_cast<uint32_t>(s.speeds.size()));
-    fw::BlockTransfer transfer(dispatcher, masters, movers, selector, s.transfer);
-    hw.run_firmware(dispatcher);
-
-    json out;
-    sc_core::sc_spawn([&] {
-      // The block to copy is written by a host first, and stays in cache.
-      std::vector<uint8_t> user(kBpt * 512);
-      for (uint32_t t = 0; t < s.tracks; ++t) {
-        for (uint32_t b = 0; b < kBpt; ++b) {
-          fill_user_block(std::span(user).subspan(b * 512, 512), 0x0100, t * kBpt + b, 1);
-        }
-        primary.write(0, 0x0100, t * kBpt, kBpt, user);
-      }
-      sc_core::sc_event done;
-      transfer.start({0x0100, 0x0200, 0, s.tracks},
-                     [&](fw::TransferOutcome) { done.notify(sc_core::SC_ZERO_TIME); });
-      if (s.steal_from_us >= 0) {
-        sc_core::sc_spawn([&] {
-          const sc_core::sc_time t0 = sc_core::sc_time_stamp();
-          wait(sc_core::sc_time(s.steal_from_us, sc_core::SC_US));
-          std::vector<fw::Tcb*> held;
-          while (sc_core::sc_time_stamp() - t0 < sc_core::sc_time(s.steal_to_us, sc_core::SC_US)) {
-            while (fw::Tcb* t = movers.allocate()) held.push_back(t);
-            wait(sc_core::sc_time(1, sc_core::SC_US));
-          }
-          for (fw::Tcb* t : held) movers.release(*t);
-        });
-      }
-      wait(done);
-      // Every track of the block, read back on both arrays.
-      uint64_t mismatches = 0;
-      std::vector<uint8_t> a(kBpt * 512), b(kBpt * 512);
-      for (uint32_t t = 0; t < s.tracks; ++t) {
-        const IoStatus ra = primary.read(0, 0x0100, t * kBpt, kBpt, a);
-        const IoStatus rb = secondary.read(0, 0x0200, t * kBpt, kBpt, b);
-        mismatches += !(ra.ok() && rb.ok() && a == b);
-      }
-      const auto& st = transfer.stats();
-      json per_link = json::array();
-      for (uint32_t i = 0; i < selector.links(); ++i) {
-        per_link.push_back({selector.record(i).tracks, selector.record(i).groups});
-      }
-      out = {{"outcome", transfer.outcome() == fw::TransferOutcome::complete ? "complete" : "not"},
-             {"mb_per_s", double(st.bytes) / (double(st.end_ps - st.start_ps) * 1e-12) / 1e6},
-             {"us_per_track", double(st.end_ps - st.start_ps) / 1e6 / double(s.tracks)},
-             {"piped", st.tracks_piped},
-             {"serial", st.tracks_serial},
-             {"to_serial", st.to_serial},
-             {"to_piped", st.to_piped},
-             {"movers_peak", st.movers_peak},
-             {"links", per_link},
-             {"mismatches", mismatches},
-             {"masters_in_use", masters.in_use()},
-             {"movers_in_use", movers.in_use()},
-             {"ready_left", dispatcher.ready_count()}};
-    });
-    sc_core::sc_start();
-    return out.dump();
-  }));
-}
-
-// The forward line time of one track sent with an extended CDB: the
-// 48-byte command and 33 data frames.
-double line_us() { return (108.0 + 32 * 2108 + 1084) / kRate * 1e6; }
+using Setup = TransferSetup;
+json run(const Setup& s) { return run_transfer(s); }
 
 void expect_clean_finish(const json& r) {
   BOOST_TEST(r["outcome"] == "complete");
@@ -244,8 +127,8 @@ BOOST_AUTO_TEST_CASE(groups_after_completion_drain_the_pipe_overlapped_groups_do
 // primary's host port to the firmware's command processor.
 BOOST_AUTO_TEST_CASE(command_blocks_through_a_host_port_start_query_and_refuse_a_transfer) {
   const json r = json::parse(run_forked([] {
-    StorageArray primary("primary", ArrayConfig::from_json(array_description("0x0100")));
-    StorageArray secondary("secondary", ArrayConfig::from_json(array_description("0x0200")));
+    StorageArray primary("primary", ArrayConfig::from_json(transfer_array("0x0100")));
+    StorageArray secondary("secondary", ArrayConfig::from_json(transfer_array("0x0200")));
     LinkAdapter adapter("la", LinkAdapterConfig{}, primary.cache());
     FcLink link("link0", FcLinkConfig{});
     adapter.add_path(link, commit_to(secondary));

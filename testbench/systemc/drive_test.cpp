@@ -3,9 +3,15 @@
 // only the switch, and queued sequential commands that stream.
 #include <boost/test/unit_test.hpp>
 
+#include <fmt/format.h>
+
 #include <cmath>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "systemc/storage/drive.h"
+#include "testbench/common/sc_fork.h"
 
 using namespace copysim::sc;
 
@@ -72,4 +78,37 @@ BOOST_AUTO_TEST_CASE(queued_sequential_commands_stream_without_a_revolution_lost
     const uint64_t second = d.access_ps(first, s + 8, 8, nullptr);
     BOOST_TEST(double(second) <= std::ceil(8 * kSectorPs) + 1, "start sector " << s);
   }
+}
+
+// A block written with exactly its formatted content (an initial copy of a
+// volume nobody wrote) takes no memory and reads back the same; zeros
+// stamped with another address are data, and are kept.
+BOOST_AUTO_TEST_CASE(a_block_written_as_formatted_takes_no_memory_and_reads_back_the_same) {
+  const std::string r = copysim::testing::run_forked([] {
+    Drive d = fresh();
+    d.format_extent(1000, 100, {0x0100, 0});
+    std::vector<std::size_t> stored;
+    std::vector<uint8_t> formatted(520), data(520), other(520), back(520);
+    sc_core::sc_spawn([&] {
+      namespace cc = copysim::checkcode;
+      cc::stamp(std::span(formatted).first<520>(), {0x0100, 7});
+      data = formatted;
+      data[3] = 0x5a;
+      cc::stamp(std::span(data).first<520>(), {0x0100, 7});
+      cc::stamp(std::span(other).first<520>(), {0x0200, 7});
+      auto write = [&](const std::vector<uint8_t>& b) {
+        if (!d.write(1007, 1, b).ok) throw std::runtime_error("write failed");
+        stored.push_back(d.stored_blocks());
+      };
+      write(formatted);
+      write(data);
+      write(formatted);
+      d.read(1007, 1, back);
+      write(other);
+    });
+    sc_core::sc_start();
+    return fmt::format("{} {} {} {} {}", stored[0], stored[1], stored[2], stored[3],
+                       back == formatted);
+  });
+  BOOST_TEST(r == "0 1 0 1 true");
 }
