@@ -2,10 +2,11 @@
 // before ACTIVATE, only the tracks a host wrote since their precopy are left
 // to copy after the point in time, and ACTIVATE's response does not depend
 // on the volume's size. A host writes single blocks to a tenth of the
-// source's tracks (every tenth track), one write every 200 to 1,000 us; the
+// source's tracks (every tenth track), one write every 2 to 10 ms; the
 // precopy starts at CREATE, ACTIVATE comes `lead` later (lead 0: no precopy).
 #include <random>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "testbench/bench/bench_output.h"
@@ -46,7 +47,7 @@ ActivateRow run_activate(uint64_t tracks, double lead_ms) {
           throw std::runtime_error("seed003: host write failed");
         }
         ++writes;
-        wait(sc_core::sc_time(double(200 + rng() % 800), sc_core::SC_US));
+        wait(sc_core::sc_time(double(2000 + rng() % 8000), sc_core::SC_US));
       }
     });
     auto session = [&] { return *t.firmware().clones().session(kTarget); };
@@ -89,8 +90,13 @@ int sc_main(int argc, char* argv[]) {
       "CREATE with precopy to ACTIVATE (0: CREATE without precopy).\n\n"
       "| tracks | lead | precopied by ACTIVATE (passes) | copied after ACTIVATE | "
       "ACTIVATE response | ACTIVATE to copied |\n|---:|---:|---:|---:|---:|---:|\n");
-  for (uint64_t tracks : {1000u, 4000u}) {
-    for (double lead_ms : {0.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0}) {
+  // Optional: one volume size (argv[2]) and one lead time in ms (argv[3]).
+  std::vector<uint64_t> sizes = {1000, 4000};
+  std::vector<double> leads = {0, 1000, 2000, 4000, 8000, 16000, 32000};
+  if (argc > 2) sizes = {std::stoull(argv[2])};
+  if (argc > 3) leads = {std::stod(argv[3])};
+  for (uint64_t tracks : sizes) {
+    for (double lead_ms : leads) {
       const ActivateRow r = run_activate(tracks, lead_ms);
       out.csv("{},{},{},{},{},{:.3f},{:.3f},{}\n", tracks, lead_ms, r.precopied, r.passes,
               r.copied_after, r.activate_us, r.copy_after_ms, r.host_writes);

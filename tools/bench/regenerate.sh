@@ -40,16 +40,25 @@ for gp in tools/bench/plots/*.gp; do
   gnuplot -e "dir='tools/bench/plots'; csv='$out/$name.csv'; png='docs/img/$name.png'" "$gp"
 done
 
-# The profile: a shorter window of the full-array case under perf.
+# The profile: the full-array case alone under perf.
 mkdir -p "$out/profile_run"
-if perf record -q -g -o "$out/perf.data" -- "$bin/simulator_speed" "$out/profile_run" 0.3 full-array \
+if perf record -q -g -o "$out/perf.data" -- "$bin/simulator_speed" "$out/profile_run" 1 full-array \
   >/dev/null 2>"$out/perf.log"; then
+  report() { perf report -i "$out/perf.data" --stdio --no-children -g none "$@" 2>/dev/null; }
+  # Rows "  12.34%  [.] name    -  -": the share and the name, padding dropped.
+  rows() { sed -n -E 's/^ +([0-9.]+%) +(\[[.k]\] +)?(.*[^ -])[ -]*$/| \1 | `\3` |/p'; }
   {
+    echo "By library (the SystemC kernel is libsystemc; [kernel] is the operating system):"
+    echo
+    echo "| self time | library |"
+    echo "|---:|---|"
+    report --sort dso --percent-limit 0.5 | rows
+    echo
+    echo "By function, above 1%:"
+    echo
     echo "| self time | function |"
     echo "|---:|---|"
-    perf report -i "$out/perf.data" --stdio --no-children --sort symbol --percent-limit 1 \
-      2>/dev/null | sed -n 's/^ *\([0-9.]*%\) *\[[.k]\] *\(.*\)$/| \1 | `\2` |/p' |
-      sed 's/ *` |$/` |/' | head -20
+    report --sort symbol --percent-limit 1 | rows | head -20
   } >"$out/profile.md"
 else
   echo "perf could not record on this machine (see $out/perf.log): no profile." >"$out/profile.md"

@@ -4,7 +4,8 @@ set xlabel "distance (km)"
 set ylabel "payload throughput (MB/s)"
 set key top right
 set yrange [0:1800]
-plot for [c in "500 160 40 8"] csv using 1:($2 == c+0 ? $3 : 1/0) with linespoints pt 7 ps 0.6 \
+rows(c) = sprintf("< awk -F, 'NR == 1 || $2 == %s' %s", c, csv)
+plot for [c in "500 160 40 8"] rows(c) using 1:3 with linespoints pt 7 ps 0.6 \
        title c." credits", \
-     for [c in "500 160 40 8"] csv using 1:($2 == c+0 ? $4 : 1/0) with lines dt 2 lc "gray" \
+     for [c in "500 160 40 8"] rows(c) using 1:4 with lines dt 2 lc "gray" \
        title (c eq "8" ? "min(line rate, credits x payload / round trip)" : "")

@@ -7,5 +7,7 @@ set xrange [0.5:96]
 set xtics ("0" 0.7, "1" 1, "2" 2, "4" 4, "8" 8, "16" 16, "32" 32, "64" 64)
 set key top left
 x(m) = m == 0 ? 0.7 : m
-plot for [l in "1 2 4 8"] csv using (x($2)):($1 == l+0 ? $3 : 1/0) with linespoints pt 7 \
+# One series per link count, each its own rows (awk keeps the header).
+rows(l) = sprintf("< awk -F, 'NR == 1 || $1 == %s' %s", l, csv)
+plot for [l in "1 2 4 8"] rows(l) using (x($2)):3 with linespoints pt 7 \
   title l.(l eq "1" ? " link" : " links")
