@@ -25,6 +25,16 @@ uint64_t get_be(const uint8_t* p, std::size_t bytes) {
   return v;
 }
 
+// The CRC register after 512 zero bytes: where every formatted block's
+// check code starts its LA.
+uint16_t zero_user_data_register() {
+  static const uint16_t reg = [] {
+    const std::array<uint8_t, kUserDataBytes> zeros{};
+    return static_cast<uint16_t>(t10dif().update(0, zeros));
+  }();
+  return reg;
+}
+
 }  // namespace
 
 std::string_view to_string(BlockCheck check) {
@@ -72,14 +82,6 @@ void write_check_code(BlockBytes block, uint16_t cd) {
 void stamp(BlockBytes block, LogicalAddress la) {
   write_la(block, la);
   write_check_code(block, compute_check_code(block));
-}
-
-uint16_t zero_user_data_register() {
-  static const uint16_t reg = [] {
-    const std::array<uint8_t, kUserDataBytes> zeros{};
-    return static_cast<uint16_t>(t10dif().update(0, zeros));
-  }();
-  return reg;
 }
 
 void format_block(BlockBytes block, LogicalAddress la) {
