@@ -34,3 +34,18 @@ function(copysim_test name)
   add_test(NAME ${name} COMMAND ${name} ${ARG_ARGS})
   set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}")
 endfunction()
+
+# copysim_fuzz_test(NAME TARGET t SECONDS s LABEL l): one of the libFuzzer
+# targets of tools/fuzz/run_fuzzer.sh, built with clang and run briefly as a
+# test when clang is installed; the long runs are recorded in
+# docs/RELIABILITY.md.
+function(copysim_fuzz_test name)
+  cmake_parse_arguments(ARG "" "TARGET;SECONDS;LABEL" "" ${ARGN})
+  find_program(CLANGXX clang++)
+  if(CLANGXX)
+    add_test(NAME ${name}
+      COMMAND ${PROJECT_SOURCE_DIR}/tools/fuzz/run_fuzzer.sh ${CLANGXX} ${ARG_TARGET}
+        ${CMAKE_CURRENT_BINARY_DIR}/fuzz_${ARG_TARGET} ${ARG_SECONDS})
+    set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABEL}")
+  endif()
+endfunction()

@@ -61,4 +61,21 @@ uint64_t hold_cache(StorageArray& array, uint64_t duration_ps) {
   return held.size();
 }
 
+void corrupt_next_frames(FcLinkDirection& d, uint64_t frames) {
+  for (uint64_t k = 0; k < frames; ++k) d.corrupt_frame(d.frames_sent() + k);
+}
+
+std::vector<uint16_t> lose_power(StorageArray& array, std::vector<FcLink*> links,
+                                 uint64_t duration_ps,
+                                 std::function<void(const std::vector<uint16_t>&)> restored) {
+  for (FcLink* link : links) link->set_up(false);
+  std::vector<uint16_t> lost = array.lose_power();
+  sc_core::sc_spawn([links = std::move(links), lost, duration_ps, restored = std::move(restored)] {
+    sc_core::wait(ps_time(duration_ps));
+    for (FcLink* link : links) link->set_up(true);
+    restored(lost);
+  });
+  return lost;
+}
+
 }  // namespace copysim::sc::fault

@@ -1,12 +1,16 @@
 // Faults a testbench or a scenario injects into the platform. Link faults
 // are FcLink's own (set_up, corrupt_frame, drop_next_message,
-// delay_next_message, lose_credits); these are the array's. Each fault's
-// expected reaction is in docs/VERIFICATION.md.
+// delay_next_message, lose_credits); these are the array's, and those made
+// of several steps. Each fault's expected reaction is in
+// docs/VERIFICATION.md.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <vector>
 
 #include "systemc/array/storage_array.h"
+#include "systemc/link/fc_link.h"
 
 namespace copysim::sc::fault {
 
@@ -21,5 +25,14 @@ void occupy_processors(StorageArray& array, uint64_t duration_ps);
 // From a thread process: other work pins every cache slot it can get
 // until `duration_ps` from now, then lets them go. Returns the slots held.
 uint64_t hold_cache(StorageArray& array, uint64_t duration_ps);
+// The next `frames` frames sent in direction `d` fail their CRC.
+void corrupt_next_frames(FcLinkDirection& d, uint64_t frames);
+// A power loss: `links` go dark and the array's volatile cache loses its
+// write-pending data; `duration_ps` later the links come back up and
+// `restored` gets the volumes that lost data (what the array reports when
+// power returns). Returns those volumes at once.
+std::vector<uint16_t> lose_power(StorageArray& array, std::vector<FcLink*> links,
+                                 uint64_t duration_ps,
+                                 std::function<void(const std::vector<uint16_t>&)> restored);
 
 }  // namespace copysim::sc::fault

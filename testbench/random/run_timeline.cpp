@@ -103,8 +103,7 @@ void Run::inject(const Step& s) {
     });
   } else if (s.action == "fault.frame_corrupt") {
     errors_explained_ = true;  // a send may run out of retries
-    sc::FcLinkDirection& d = topology_.link(s.a % plan_.links).forward();
-    for (uint64_t k = 0; k < s.value; ++k) d.corrupt_frame(d.frames_sent() + k);
+    sc::fault::corrupt_next_frames(topology_.link(s.a % plan_.links).forward(), s.value);
   } else if (s.action == "fault.frame_drop") {
     errors_explained_ = true;  // a send may run out of retries
     for (uint64_t k = 0; k < s.value; ++k)
@@ -124,15 +123,14 @@ void Run::inject(const Step& s) {
   } else if (s.action == "fault.power_loss") {
     // Every link to it goes dark; it comes back after `duration`,
     // reporting the volumes whose write-pending data the power loss took.
-    for (std::size_t k = 0; k < topology_.link_count(); ++k) topology_.link(k).set_up(false);
-    const std::vector<uint16_t> lost = topology_.secondary().lose_power();
+    std::vector<sc::FcLink*> links;
+    for (std::size_t k = 0; k < topology_.link_count(); ++k) links.push_back(&topology_.link(k));
+    const std::vector<uint16_t> lost = sc::fault::lose_power(
+        topology_.secondary(), std::move(links), duration, [this](const std::vector<uint16_t>& v) {
+          topology_.secondary_hardware().power_restored(
+              options_.mutant_secondary_keeps_quiet ? std::vector<uint16_t>{} : v);
+        });
     if (!lost.empty()) react("secondary lost write-pending data (volumes)", lost.size());
-    sc_core::sc_spawn([this, lost, duration] {
-      wait(ps_time(duration));
-      for (std::size_t k = 0; k < topology_.link_count(); ++k) topology_.link(k).set_up(true);
-      topology_.secondary_hardware().power_restored(
-          options_.mutant_secondary_keeps_quiet ? std::vector<uint16_t>{} : lost);
-    });
   } else if (s.action == "fault.write_error") {
     sc::fault::fail_next_write(topology_.primary(), primary_of(sources_.at(s.a % sources_.size())),
                                s.value % volume_blocks());

@@ -250,7 +250,7 @@ class Run {
         return fmt::format("link {} {}", e.link, e.action == "fault.link_up" ? "up" : "down");
       }
       if (e.action == "fault.frame_corrupt") {
-        for (uint64_t k = 0; k < e.count; ++k) d.corrupt_frame(d.frames_sent() + k);
+        sc::fault::corrupt_next_frames(d, e.count);
         return fmt::format("link {}: the next {} frames corrupted", e.link, e.count);
       }
       if (e.action == "fault.frame_drop") {
@@ -285,13 +285,11 @@ class Run {
     }
     // fault.power_loss: the array's links go dark and a volatile cache
     // loses its write-pending data; when power returns the array reports it.
-    for (std::size_t k = 0; k < t_.fibres(); ++k) t_.fibre(k).set_up(false);
-    const std::vector<uint16_t> lost = a->array->lose_power();
-    sc_core::sc_spawn([this, a, ps, lost] {
-      wait(ps_time(ps));
-      for (std::size_t k = 0; k < t_.fibres(); ++k) t_.fibre(k).set_up(true);
-      a->hardware->power_restored(lost);
-    });
+    std::vector<sc::FcLink*> links;
+    for (std::size_t k = 0; k < t_.fibres(); ++k) links.push_back(&t_.fibre(k));
+    const std::vector<uint16_t> lost = sc::fault::lose_power(
+        *a->array, std::move(links), ps,
+        [a](const std::vector<uint16_t>& v) { a->hardware->power_restored(v); });
     return fmt::format("power off for {} us; {} volumes lost write-pending data", e.us,
                        lost.size());
   }
