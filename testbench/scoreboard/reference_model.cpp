@@ -1,24 +1,14 @@
 #include "testbench/scoreboard/reference_model.h"
 
-#include <stdexcept>
-#include <string>
+#include <algorithm>
 
 namespace copysim::testing {
 
 uint64_t ReferenceModel::begin_write(uint16_t device, uint64_t first_block, uint32_t blocks,
                                      uint64_t issue_ps) {
   const uint64_t version = writes_.size() + 1;
-  writes_.push_back({device, first_block, blocks, version, issue_ps, kInFlight, false});
-  for (uint32_t i = 0; i < blocks; ++i) {
-    auto& list = by_block_[key(device, first_block + i)];
-    if (!list.empty() && writes_[list.back() - 1].complete_ps == kInFlight) {
-      throw std::logic_error("reference model: two writes in flight to block " +
-                             std::to_string(first_block + i) +
-                             " of one device; writers must own "
-                             "their blocks");
-    }
-    list.push_back(version);
-  }
+  writes_.push_back({device, first_block, blocks, version, issue_ps, kInFlight, false, ++seq_, 0});
+  for (uint32_t i = 0; i < blocks; ++i) by_block_[key(device, first_block + i)].push_back(version);
   return version;
 }
 
@@ -26,21 +16,34 @@ void ReferenceModel::end_write(uint64_t version, uint64_t complete_ps, bool ok) 
   WriteRecord& w = writes_.at(version - 1);
   w.complete_ps = complete_ps;
   w.ok = ok;
+  w.complete_seq = ++seq_;
 }
 
-std::vector<uint64_t> ReferenceModel::candidates(uint16_t device, uint64_t block,
-                                                 uint64_t t_ps) const {
-  std::vector<uint64_t> out{0};
+bool ReferenceModel::ordered_before(uint64_t earlier, uint64_t later) const {
+  if (earlier == later || later == 0) return false;
+  if (earlier == 0) return true;
+  const WriteRecord& e = writes_.at(earlier - 1);
+  return e.complete_seq != 0 && e.complete_seq < writes_.at(later - 1).issue_seq;
+}
+
+std::vector<uint64_t> ReferenceModel::candidates(uint16_t device, uint64_t block, uint64_t from_ps,
+                                                 uint64_t to_ps) const {
   auto it = by_block_.find(key(device, block));
-  if (it == by_block_.end()) return out;
+  if (it == by_block_.end()) return {0};
+  // The latest write certainly on the block by `from_ps`: every write that
+  // ended before it was issued is overwritten.
+  uint64_t settled = 0;
   for (uint64_t v : it->second) {
     const WriteRecord& w = writes_[v - 1];
-    if (w.issue_ps > t_ps) break;  // later writes of this block start later still
-    if (w.ok && w.complete_ps < t_ps) {
-      out.assign(1, v);  // certainly in, and everything before it superseded
-    } else {
-      out.push_back(v);  // in flight at t, or failed: either way
-    }
+    if (w.ok && w.complete_ps < from_ps) settled = std::max(settled, w.issue_seq);
+  }
+  std::vector<uint64_t> out;
+  if (settled == 0) out.push_back(0);
+  for (uint64_t v : it->second) {
+    const WriteRecord& w = writes_[v - 1];
+    if (w.issue_ps > to_ps) break;  // versions are in issue order
+    if (w.complete_seq != 0 && w.complete_seq < settled) continue;
+    out.push_back(v);
   }
   return out;
 }

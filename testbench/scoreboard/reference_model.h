@@ -4,10 +4,13 @@
 //
 // A block's 512 bytes are a pure function of (source device, block, version)
 // (testbench/common/host_data.h), so the model keeps versions, not bytes.
-// Writers own their blocks (one write at a time per block), so each block's
-// writes form one sequence, and the content at any instant t is a small set
-// of candidates: the last write that completed well before t, plus any
-// write in flight at t or that failed (it may or may not have landed).
+// Writes to one block may overlap in time, as a host's queued IOs do: a
+// storage array orders concurrent writes to a block any way it likes. So a
+// write stays a candidate for the block's content until another write that
+// the host issued after seeing it complete has itself completed well. The
+// content at an instant is then a small set: the last such write, plus any
+// write still in flight, plus any write that failed (it may or may not
+// have landed).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +30,10 @@ struct WriteRecord {
   uint64_t issue_ps = 0;
   uint64_t complete_ps = kInFlight;
   bool ok = false;
+  // The order in which the host began and ended writes: a write begun
+  // after another ended comes after it, even at the same picosecond.
+  uint64_t issue_seq = 0;
+  uint64_t complete_seq = 0;  // 0 while in flight
 };
 
 class ReferenceModel {
@@ -36,9 +43,18 @@ class ReferenceModel {
   void end_write(uint64_t version, uint64_t complete_ps, bool ok);
 
   // The versions block `block` of `device` may hold at time `t_ps`, in
-  // order. A write completing exactly at t, or issued exactly at t, may
-  // fall either side of a point in time taken at t.
-  std::vector<uint64_t> candidates(uint16_t device, uint64_t block, uint64_t t_ps) const;
+  // issue order. A write completing exactly at t, or issued exactly at t,
+  // may fall either side of a point in time taken at t.
+  std::vector<uint64_t> candidates(uint16_t device, uint64_t block, uint64_t t_ps) const {
+    return candidates(device, block, t_ps, t_ps);
+  }
+  // What a read that ran from `from_ps` to `to_ps` may return: anything the
+  // block held at some instant of that window.
+  std::vector<uint64_t> candidates(uint16_t device, uint64_t block, uint64_t from_ps,
+                                   uint64_t to_ps) const;
+  // Version `later` was issued after version `earlier` completed (version 0,
+  // the formatted block, comes before every write).
+  bool ordered_before(uint64_t earlier, uint64_t later) const;
   // Writes to `device` that were in flight at `t_ps` (issued at or before
   // it, completing at or after it) and succeeded: each must fall wholly
   // before or wholly after a point in time taken at t.
@@ -52,7 +68,8 @@ class ReferenceModel {
 
  private:
   static uint64_t key(uint16_t device, uint64_t block) { return (uint64_t{device} << 48) | block; }
-  std::vector<WriteRecord> writes_;                               // by version - 1
+  std::vector<WriteRecord> writes_;
+  uint64_t seq_ = 0;                                              // by version - 1
   std::unordered_map<uint64_t, std::vector<uint64_t>> by_block_;  // versions in issue order
 };
 

@@ -45,7 +45,8 @@ void Scoreboard::ImageCheck::blocks(uint64_t first_block, std::span<const uint8_
     const uint64_t block = first_block + i;
     const auto found = image.subspan(i * kBlock, kBlock);
     board_.bytes_compared_ += kBlock;
-    const std::vector<uint64_t> allowed = board_.reference_.candidates(source_, block, t_ps_);
+    const std::vector<uint64_t> allowed =
+        board_.reference_.candidates(source_, block, from_ps_, t_ps_);
     auto hit = std::find_if(allowed.begin(), allowed.end(),
                             [&](uint64_t v) { return holds(found, source_, block, v); });
     if (hit == allowed.end()) {
@@ -76,7 +77,15 @@ void Scoreboard::ImageCheck::writes_whole() {
     for (uint32_t i = 0; i < w->blocks; ++i) {
       auto it = shown_.find(w->first_block + i);
       if (it == shown_.end()) continue;  // not in the image (outside the extents)
-      ++(it->second == w->version ? in : out);
+      // A block showing what the write overwrote puts it after the point
+      // in time; one showing it, or a write that came after it, before.
+      // A write that overlapped it says nothing: either may have won.
+      const uint64_t shown = it->second;
+      if (shown == w->version || board_.reference_.ordered_before(w->version, shown)) {
+        ++in;
+      } else if (board_.reference_.ordered_before(shown, w->version)) {
+        ++out;
+      }
     }
     if (in > 0 && out > 0) {
       board_.mismatch(fmt::format(

@@ -25,7 +25,12 @@ class Scoreboard {
   class ImageCheck {
    public:
     ImageCheck(Scoreboard& board, std::string what, uint16_t source, uint64_t t_ps)
-        : board_(board), what_(std::move(what)), source_(source), t_ps_(t_ps) {
+        : ImageCheck(board, std::move(what), source, t_ps, t_ps) {}
+    // What a read that ran from `from_ps` to `t_ps` returned: each block may
+    // hold what it held at any instant of that window.
+    ImageCheck(Scoreboard& board, std::string what, uint16_t source, uint64_t t_ps,
+               uint64_t from_ps)
+        : board_(board), what_(std::move(what)), source_(source), t_ps_(t_ps), from_ps_(from_ps) {
       ++board_.checks_;
     }
     // 512 user-data bytes per block, from `first_block` on.
@@ -42,6 +47,7 @@ class Scoreboard {
     std::string what_;
     uint16_t source_;
     uint64_t t_ps_;
+    uint64_t from_ps_;
     std::map<uint64_t, uint64_t> shown_;  // block -> version found
   };
 

@@ -110,6 +110,7 @@ nlohmann::json Results::statistics() const {
   j["events"] = es;
   j["arrays"] = arrays;
   j["links"] = links;
+  if (!verification.is_null()) j["verification"] = verification;
   return j;
 }
 
@@ -395,6 +396,32 @@ void Results::write_plots(const std::string& dir) const {
   }
 }
 
+namespace {
+
+// The data check in a few lines: what was compared, and any mismatch.
+std::string verification_summary(const nlohmann::json& v) {
+  uint64_t checks = 0;
+  for (const auto& [kind, n] : v["checks"].items()) checks += n.get<uint64_t>();
+  std::string out = fmt::format(
+      "\nverification: {} mismatches in {} checks, {:.1f} MB compared, {} writes tracked\n",
+      v["mismatches"].get<uint64_t>(), checks, double(v["bytes_compared"].get<uint64_t>()) / 1e6,
+      v["writes_tracked"].get<uint64_t>());
+  for (const auto& [kind, n] : v["checks"].items()) {
+    out += fmt::format("  {:<44} {:>8}\n", kind, n.get<uint64_t>());
+  }
+  for (const auto& [volume, why] : v["volumes_not_checked"].items()) {
+    out += fmt::format("  not checked: {} ({})\n", volume, why.get<std::string>());
+  }
+  for (const auto& [volume, ps] : v["lost_at_power_loss_ps"].items()) {
+    out += fmt::format("  {} lost write-pending data at the power loss at {:.3f} ms\n", volume,
+                       ms(ps.get<uint64_t>()));
+  }
+  for (const auto& m : v["first_mismatches"]) out += "  MISMATCH " + m.get<std::string>() + "\n";
+  return out;
+}
+
+}  // namespace
+
 std::string Results::summary(const std::string& dir) const {
   std::string out;
   out += fmt::format("copysim run: {} (seed {}), {:.3f} ms simulated\n", s_.name, s_.seed,
@@ -432,6 +459,7 @@ std::string Results::summary(const std::string& dir) const {
       out += fmt::format("  {:<40} {} (since {:.3f} ms)\n", k, v.first, ms(v.second));
     }
   }
+  if (!verification.is_null()) out += verification_summary(verification);
   out += fmt::format(
       "\nresults in {}/: summary.txt stats.json stats.csv timeseries.csv "
       "events.csv commands.csv timeline.json scenario.json{}\n",

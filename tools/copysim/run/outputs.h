@@ -61,6 +61,7 @@ class Results {
   std::vector<Sample> samples;
   std::map<std::string, nlohmann::json> arrays;  // statistics at the end
   std::map<std::string, nlohmann::json> links;   // each link's exchanges at the end
+  nlohmann::json verification;                   // the data check's tally; null: not run
 
   // Writes every file into `dir`.
   void write(const std::string& dir) const;

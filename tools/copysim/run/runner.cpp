@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -17,7 +16,9 @@
 #include "systemc/common/histogram.h"
 #include "systemc/config/json_reader.h"
 #include "systemc/fault/injection.h"
+#include "testbench/common/host_data.h"
 #include "tools/copysim/run/outputs.h"
+#include "tools/copysim/run/verification.h"
 #include "tools/copysim/scenario/yaml_reader.h"
 #include "tools/copysim/workload/traces.h"
 
@@ -92,8 +93,9 @@ class BlockPicker {
 
 class Run {
  public:
-  Run(const Scenario& s, engine::Topology& t, Results& results)
-      : s_(s), t_(t), r_(results), end_ps_(ps_of_ms(s.duration_ms)) {}
+  // `verify`: the data check, or null for a run without one.
+  Run(const Scenario& s, engine::Topology& t, Results& results, Verification* verify)
+      : s_(s), t_(t), r_(results), verify_(verify), end_ps_(ps_of_ms(s.duration_ms)) {}
 
   void start() {
     for (std::size_t i = 0; i < s_.workloads.size(); ++i) start_workload(i);
@@ -120,20 +122,29 @@ class Run {
     return *a;
   }
 
+  // Writes carry versioned data (testbench/common/host_data.h) whether or
+  // not the run is verified, so a verified run moves the same bytes.
   void io(std::size_t w, const Workload& wl, sc::StorageArray& a, uint16_t device, uint64_t block,
-          uint32_t blocks, bool write, std::vector<uint8_t>& buffer, std::mt19937_64& rng) {
+          uint32_t blocks, bool write, std::vector<uint8_t>& buffer) {
     buffer.resize(std::size_t{blocks} * 512);
     const uint64_t start = now_ps();
     sc::IoStatus st;
     if (write) {
-      const uint64_t stamp = rng();
-      for (std::size_t i = 0; i < buffer.size(); i += 8) {
-        std::memcpy(buffer.data() + i, &stamp, 8);
-        buffer[i] = static_cast<uint8_t>(i >> 3);
+      uint64_t version = 0;
+      if (verify_ != nullptr) {
+        version = verify_->begin_write(wl.array, device, block, buffer);
+      } else {
+        version = ++unverified_writes_;
+        for (uint32_t i = 0; i < blocks; ++i) {
+          testing::fill_user_block(std::span(buffer).subspan(i * 512, 512), device, block + i,
+                                   version);
+        }
       }
       st = a.write(wl.port, device, block, blocks, buffer);
+      if (verify_ != nullptr) verify_->end_write(wl.array, version, st.ok());
     } else {
       st = a.read(wl.port, device, block, blocks, buffer);
+      if (verify_ != nullptr) verify_->read(wl.array, device, block, buffer, start, st.ok());
     }
     r_.record_io(w, start, now_ps() - start, write, uint64_t{blocks} * 512, st.ok(),
                  st.ok() ? std::string() : st.message, device, block, blocks);
@@ -178,7 +189,6 @@ class Run {
                         s_.file, w, wl.trace.file));
       }
       sc_core::sc_spawn([this, w, &wl, &a, records, stop_ps] {
-        std::mt19937_64 rng(s_.seed * 7919 + w);
         const uint64_t start = ps_of_ms(wl.start_ms);
         for (const auto& r : *records) {
           const double at_d = double(start) + r.time_s * wl.trace.time_scale * 1e12;
@@ -190,12 +200,10 @@ class Run {
           const auto blocks = static_cast<uint32_t>(std::min<uint64_t>(
               {std::max<uint64_t>(1, (r.bytes + 511) / 512), 4096, volume_blocks}));
           const uint64_t block = (r.offset_bytes / 512) % (volume_blocks - blocks + 1);
-          const uint64_t seed = rng();
           // As in the trace, IOs overlap: each one is its own process.
-          sc_core::sc_spawn([this, w, &wl, &a, device, block, blocks, r, seed] {
+          sc_core::sc_spawn([this, w, &wl, &a, device, block, blocks, r] {
             std::vector<uint8_t> buffer;
-            std::mt19937_64 local(seed);
-            io(w, wl, a, device, block, blocks, r.write, buffer, local);
+            io(w, wl, a, device, block, blocks, r.write, buffer);
           });
         }
       });
@@ -224,7 +232,7 @@ class Run {
           const uint64_t block = pick.next_block() % (volume_blocks - sw.blocks + 1);
           const bool write = pick.uniform() >= sw.read_fraction;
           const uint64_t before = now_ps();
-          io(w, wl, a, device, block, sw.blocks, write, buffer, pick.rng());
+          io(w, wl, a, device, block, sw.blocks, write, buffer);
           // An IO refused at once takes no time: back off rather than spin.
           if (now_ps() == before) wait(sc_core::sc_time(100, sc_core::SC_US));
           if (mean_gap_ps == 0) next = double(now_ps());
@@ -269,6 +277,7 @@ class Run {
     if (a == nullptr) throw std::out_of_range("no array named " + e.array);
     if (e.action == "fault.media_error") {
       sc::fault::damage_block(*a->array, e.volume, e.block);
+      if (verify_ != nullptr) verify_->media_error(e.array, e.volume, e.block);
       return fmt::format("media error under {:#06x} block {}", e.volume, e.block);
     }
     if (e.action == "fault.write_error") {
@@ -290,6 +299,7 @@ class Run {
     const std::vector<uint16_t> lost = sc::fault::lose_power(
         *a->array, std::move(links), ps,
         [a](const std::vector<uint16_t>& v) { a->hardware->power_restored(v); });
+    if (verify_ != nullptr) verify_->power_lost(e.array, lost);
     return fmt::format("power off for {} us; {} volumes lost write-pending data", e.us,
                        lost.size());
   }
@@ -359,6 +369,8 @@ class Run {
   const Scenario& s_;
   engine::Topology& t_;
   Results& r_;
+  Verification* verify_;
+  uint64_t unverified_writes_ = 0;
   uint64_t end_ps_;
 };
 
@@ -373,7 +385,7 @@ void check(const Scenario& s) {
     throw ScenarioError(fmt::format("{}: {}", locate(s, e.what()), e.what()));
   }
   Results results(s);
-  Run r(s, *topology, results);
+  Run r(s, *topology, results, nullptr);
   r.start();
 }
 
@@ -404,7 +416,12 @@ int run(const Scenario& s, const RunOptions& options) {
     throw ScenarioError(fmt::format("{}: {}", locate(s, e.what()), e.what()));
   }
   Results results(s);
-  Run r(s, *topology, results);
+  std::unique_ptr<Verification> verify;
+  if (s.verify) {
+    const nlohmann::json& link = s.topology.value("link", nlohmann::json::object());
+    verify = std::make_unique<Verification>(*topology, link.value("secondary", std::string()));
+  }
+  Run r(s, *topology, results, verify.get());
   r.start();
 
   const uint64_t end = ps_of_ms(s.duration_ms);
@@ -450,8 +467,19 @@ int run(const Scenario& s, const RunOptions& options) {
       a->array->disk_adapter(i).drr().close_wave();
     }
   }
+  if (verify) {
+    verify->finish();
+    results.verification = verify->tally();
+  }
   results.write(options.results_dir);
   fmt::print("{}", results.summary(options.results_dir));
+  if (verify && verify->mismatches() > 0) {
+    fmt::print(stderr,
+               "copysim run: {}: verification failed: {} blocks hold data the hosts' writes do "
+               "not allow (stats.json, \"verification\")\n",
+               s.file, verify->mismatches());
+    return 3;
+  }
   return 0;
 }
 

@@ -193,6 +193,7 @@ Scenario parse(const std::string& text, const std::string& file,
   top.read("duration_ms", s.duration_ms, 0.001, 1e8);
   top.read("bucket_ms", s.bucket_ms, 0.001, 1e6);
   top.read("waveforms", s.waveforms);
+  top.read("verify", s.verify);
   // Buckets are kept in memory: at most a million per run.
   if (s.duration_ms / s.bucket_ms > 1e6) {
     top.fail("bucket_ms",
@@ -371,6 +372,7 @@ nlohmann::json Scenario::as_run() const {
   j["duration_ms"] = duration_ms;
   j["bucket_ms"] = bucket_ms;
   j["waveforms"] = waveforms;
+  j["verify"] = verify;
   for (const auto& [k, v] : topology.items()) j[k] = v;
   nlohmann::json ws = nlohmann::json::array();
   for (const Workload& w : workloads) {

@@ -72,6 +72,7 @@ struct Scenario {
   double duration_ms = 100;
   double bucket_ms = 1;     // time-series resolution
   bool waveforms = false;   // FST of every DRR unit's RTL, with GTKWave save files
+  bool verify = true;       // check every volume's data (run/verification.h)
   nlohmann::json topology;  // as docs/DRIVER.md describes
   std::map<std::string, std::string> positions;  // JSON pointer -> file:line:column
   std::vector<Workload> workloads;
