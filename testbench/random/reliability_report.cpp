@@ -133,32 +133,48 @@ std::string machine() {
   return fmt::format("{}, {} cores", model, cores);
 }
 
+// Every recorded run counts: a run may go on from the corpus an earlier
+// one evolved, so a target's executions are the sum over its runs, next to
+// its longest single run.
 std::string fuzz_table(const std::string& record) {
   std::ifstream in(record);
   if (!in) throw std::runtime_error(record + ": cannot read the fuzzing record");
-  // The latest run of each target counts.
-  std::map<std::string, nlohmann::json> latest;
+  struct Target {
+    uint64_t runs = 0, executions = 0, seconds = 0, longest = 0, edges = 0, crashes = 0;
+    std::string date, notes;
+  };
+  std::map<std::string, Target> targets;
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     if (line.empty()) continue;
     try {
       const auto j = nlohmann::json::parse(line);
-      latest[j.at("target").get<std::string>()] = j;
+      Target& t = targets[j.at("target").get<std::string>()];
+      const uint64_t e = j.at("executions").get<uint64_t>();
+      ++t.runs;
+      t.executions += e;
+      t.seconds += j.at("seconds").get<uint64_t>();
+      t.longest = std::max(t.longest, e);
+      t.edges = std::max(t.edges, j.at("edges").get<uint64_t>());
+      t.crashes += j.at("crashes").get<uint64_t>();
+      t.date = std::max(t.date, j.at("date").get<std::string>());
+      if (j.contains("note")) {
+        t.notes += fmt::format("{}run {}: {}", t.notes.empty() ? "" : "; ", t.runs,
+                               j["note"].get<std::string>());
+      }
     } catch (const nlohmann::json::exception& e) {
       throw std::runtime_error(fmt::format("{}:{}: {}", record, n, e.what()));
     }
   }
   std::ostringstream out;
-  out << "| target | executions | wall time | executions/s | coverage edges | crashes | date | "
-         "note |\n"
-      << "|---|---:|---:|---:|---:|---:|---|---|\n";
-  for (const auto& [target, j] : latest) {
-    const uint64_t e = j.at("executions").get<uint64_t>();
-    const uint64_t s = std::max<uint64_t>(1, j.at("seconds").get<uint64_t>());
-    out << fmt::format("| {} | {} | {} s | {} | {} | {} | {} | {} |\n", target, thousands(e),
-                       thousands(s), thousands(e / s), j.at("edges").get<uint64_t>(),
-                       j.at("crashes").get<uint64_t>(), j.at("date").get<std::string>(),
-                       j.value("note", std::string()));
+  out << "| target | runs | executions, all runs | longest run | wall time, all runs | "
+         "executions/s | coverage edges | crashes | latest | notes |\n"
+      << "|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n";
+  for (const auto& [name, t] : targets) {
+    const uint64_t s = std::max<uint64_t>(1, t.seconds);
+    out << fmt::format("| {} | {} | {} | {} | {} s | {} | {} | {} | {} | {} |\n", name, t.runs,
+                       thousands(t.executions), thousands(t.longest), thousands(s),
+                       thousands(t.executions / s), t.edges, t.crashes, t.date, t.notes);
   }
   return out.str();
 }
@@ -197,7 +213,8 @@ void write_report(const std::string& path, const Tally& t, const std::string& fu
   }
   md << "\n## Fuzzing\n\nlibFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer, each "
         "target from its seed corpus in the repository, run by "
-        "`tools/reliability/fuzz_long.sh` outside CI (CI runs each briefly).\n\n";
+        "`tools/reliability/fuzz_long.sh` outside CI (CI runs each briefly). Each run's line is "
+        "in `docs/reliability/fuzz_runs.jsonl`.\n\n";
   md << (fuzz_record.empty() ? std::string("No fuzzing record given.\n") : fuzz_table(fuzz_record));
   std::ofstream out(path);
   if (!out) throw std::runtime_error(path + ": cannot write");

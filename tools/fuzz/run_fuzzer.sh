@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds one of copysim's libFuzzer targets with clang (AddressSanitizer and
 # UndefinedBehaviorSanitizer too) into WORK and runs it on a copy of its seed
-# corpus for SECONDS (0: no time limit; pass -runs=N to bound it instead).
+# corpus (or a copy of FUZZ_CORPUS_FROM) for SECONDS (0: no time limit;
+# pass -runs=N to bound it instead).
 # Usage: run_fuzzer.sh CLANG++ wire|command|scenario|trace WORK SECONDS [libFuzzer flags]
 set -euo pipefail
 clang=$1 target=$2 work=$3 seconds=$4
@@ -28,6 +29,6 @@ mkdir -p "$work"
   -DSC_CPLUSPLUS=201703L -I "$root" -I "$root/driver/include" "${sources[@]/#/$root/}" \
   "${libs[@]}" -o "$work/${target}_fuzz"
 rm -rf "$work/corpus"
-cp -r "$root/$corpus" "$work/corpus"
+cp -r "${FUZZ_CORPUS_FROM:-$root/$corpus}" "$work/corpus"
 "$work/${target}_fuzz" -max_total_time="$seconds" -print_final_stats=1 \
   -artifact_prefix="$work/" "$@" "$work/corpus"

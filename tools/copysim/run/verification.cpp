@@ -50,7 +50,7 @@ uint64_t Verification::begin_write(const std::string& array, uint16_t device, ui
     // A host writing a copy: it is no longer what the copy promised.
     c->second.promised = false;
     c->second.point_ps.reset();
-    ++c->second.generation;
+    c->second.changed_ps = sc::now_ps();
     unchecked(array, device, "hosts write it and a copy service copies to it");
   }
   return version;
@@ -81,7 +81,9 @@ void Verification::read(const std::string& array, uint16_t device, uint64_t bloc
   const Copy& copy = c->second;
   // A copy is read at its point in time (a clone fetches what the read
   // needs first); a remote secondary is not read by hosts.
-  if (!copy.point_ps || !copy.promised || a.written.count(device) != 0) {
+  // A promise that changed while the read ran says nothing about it.
+  if (!copy.point_ps || !copy.promised || copy.changed_ps >= issue_ps ||
+      a.written.count(device) != 0) {
     ++reads_unchecked_;
     return;
   }
@@ -113,7 +115,7 @@ void Verification::power_lost(const std::string& array, const std::vector<uint16
     a.lost_ps.emplace(v, sc::now_ps());
     if (auto c = a.copies.find(v); c != a.copies.end()) {
       c->second.promised = false;  // until the firmware copies it again
-      ++c->second.generation;
+      c->second.changed_ps = sc::now_ps();
     }
   }
 }
@@ -149,7 +151,7 @@ void Verification::remote_event(const std::string& array, const fw::HistoryEntry
   copy.array = array;
   copy.source = e.source;
   copy.point_ps.reset();
-  ++copy.generation;
+  copy.changed_ps = sc::now_ps();
   // Full duplex promises the secondary equals the primary from then on.
   copy.promised = e.to == "full duplex" && e.event != "secondary lost data" &&
                   (e.from != "full duplex" || copy.promised);
@@ -197,7 +199,7 @@ void Verification::local_event(const std::string& array, const fw::HistoryEntry&
     // A clone serves reads at its point in time from the moment it is
     // taken; a split secondary once its copy is done.
     copy.promised = clone;
-    ++copy.generation;
+    copy.changed_ps = sc::now_ps();
   } else if (e.to == "copied" && e.from != "copied" && copy.point_ps) {
     copy.promised = true;
     check_copy(clone ? "clone destination when copied" : "split secondary when copied", array,
@@ -206,7 +208,7 @@ void Verification::local_event(const std::string& array, const fw::HistoryEntry&
                    : (e.event != "copy complete" && e.event != "copy")) {
     copy.point_ps.reset();  // resync, suspend, delete, terminate, failure: no promise
     copy.promised = false;
-    ++copy.generation;
+    copy.changed_ps = sc::now_ps();
   }
 }
 

@@ -60,7 +60,7 @@ class Verification {
     uint16_t source = 0;
     std::optional<uint64_t> point_ps;                   // split and clone copies
     bool promised = false;                              // the content is the promise's now
-    uint64_t generation = 0;                            // bumped whenever the promise changes
+    uint64_t changed_ps = 0;                            // when the promise last changed
     std::vector<std::pair<uint64_t, uint64_t>> tracks;  // first, count; empty: all
   };
   struct ArrayState {
