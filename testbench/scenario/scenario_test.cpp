@@ -68,6 +68,9 @@ const std::vector<std::pair<std::string, std::string>> kPromisesOfShippedScenari
     {"local_pair_split_under_writes", "split secondary when copied"},
     {"clone_precopy_then_activate", "clone destination when copied"},
     {"trace_replay_msr", "host read of a volume hosts own"},
+    {"remote_pair_link_failover", "remote pair secondary identical to its primary, at the end"},
+    {"remote_writes_at_distance", "remote pair secondary identical to its primary, at the end"},
+    {"bridge_volumes_sync_queue", "remote pair secondary identical to its primary, at the end"},
 };
 
 BOOST_AUTO_TEST_CASE(every_shipped_scenario_validates_and_runs) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "firmware/clone/clone_service.h"
 #include "firmware/local_pairs/local_pair_service.h"
 #include "firmware/remote_copy/remote_pairs.h"
@@ -240,6 +242,39 @@ void Verification::finish() {
                                                   : "clone destination at the end",
                  name, target, copy, copy.point_ps.value_or(now),
                  fmt::format("{} copy {:#06x} of {:#06x} at the end", name, target, copy.source));
+      if (copy.kind == Copy::Kind::remote) same_as_primary(name, target, copy, now);
+    }
+  }
+}
+
+// The hosts' concurrent writes to a block may let either win, and the
+// reference model allows both; but the two replicas must have made the
+// same choice. Every block no write is still changing must hold the same
+// bytes on both sides.
+void Verification::same_as_primary(const std::string& on, uint16_t target, const Copy& copy,
+                                   uint64_t now) {
+  ArrayState& primary = state(copy.array);
+  ArrayState& secondary = state(on);
+  if (secondary.written.count(target) != 0) return;
+  ++checks_["remote pair secondary identical to its primary, at the end"];
+  const auto blocks =
+      static_cast<uint32_t>(primary.node->array->volume(copy.source)->geometry.blocks());
+  const std::vector<uint8_t> p = primary.node->array->peek(copy.source, 0, blocks);
+  const std::vector<uint8_t> s = secondary.node->array->peek(target, 0, blocks);
+  for (uint64_t b = 0; b < blocks; ++b) {
+    if (primary.damaged.count({copy.source, b}) != 0) continue;
+    bool settled = true;
+    for (uint64_t v : primary.model.candidates(copy.source, b, now)) {
+      settled = settled && (v == 0 || primary.model.write(v).complete_ps < now);
+    }
+    if (!settled) continue;
+    const auto mine = std::span(p).subspan(b * kBlock, kBlock);
+    const auto theirs = std::span(s).subspan(b * kBlock, kBlock);
+    if (!std::equal(mine.begin(), mine.end(), theirs.begin())) {
+      primary.board.mismatch(
+          fmt::format("remote pair {:#06x}->{:#06x} at the end: block {} differs between the "
+                      "primary and the secondary, with no write in flight to it",
+                      copy.source, target, b));
     }
   }
 }

@@ -80,6 +80,9 @@ class Verification {
   // Compares the whole of `target` on `on` with `copy`'s source at `t_ps`.
   void check_copy(const char* kind, const std::string& on, uint16_t target, const Copy& copy,
                   uint64_t t_ps, const std::string& what);
+  // A remote secondary byte for byte against its primary, where no write
+  // is in flight.
+  void same_as_primary(const std::string& on, uint16_t target, const Copy& copy, uint64_t now);
   // A volume both hosts and a copy service wrote: its checks stop.
   void unchecked(const std::string& array, uint16_t device, const std::string& why);
 
