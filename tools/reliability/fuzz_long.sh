@@ -8,8 +8,8 @@
 #
 # FUZZ_CORPUS_FROM=DIR starts from a copy of DIR instead of the seed corpus:
 # a second worker going on from a running campaign's corpus.
-# FUZZ_SECONDS=S bounds each run by time as well. FUZZ_NOTE goes into the
-# record. A run stopped with SIGINT (kill -INT the fuzzer) is recorded with
+# FUZZ_SECONDS=S bounds each run by time as well; FUZZ_FLAGS adds libFuzzer
+# flags (say "-max_len=2048 -seed=2"). FUZZ_NOTE goes into the record. A run stopped with SIGINT (kill -INT the fuzzer) is recorded with
 # the executions it made, as interrupted, not as a crash.
 # Usage: fuzz_long.sh RECORD [RUNS] [targets...]
 set -uo pipefail
@@ -23,7 +23,7 @@ for target in "${targets[@]}"; do
   log="$work/$target.log"
   start=$(date +%s)
   "$here/../fuzz/run_fuzzer.sh" clang++ "$target" "$work/$target" "${FUZZ_SECONDS:-0}" \
-    -runs="$runs" >"$log" 2>&1
+    -runs="$runs" ${FUZZ_FLAGS:-} >"$log" 2>&1
   code=$?
   note=${FUZZ_NOTE:-}
   if grep -q "libFuzzer: run interrupted" "$log"; then

@@ -17,13 +17,13 @@ constexpr std::size_t kBlock = 512;
 }  // namespace
 
 Verification::Verification(engine::Topology& topology, std::string remote_secondary)
-    : topology_(topology), remote_secondary_(std::move(remote_secondary)) {
-  for (auto& a : topology_.arrays()) {
+    : remote_secondary_(std::move(remote_secondary)) {
+  for (auto& a : topology.arrays()) {
     auto s = std::make_unique<ArrayState>();
     s->node = a.get();
     arrays_[a->name] = std::move(s);
   }
-  for (auto& a : topology_.arrays()) observe(a->name, *a);
+  for (auto& a : topology.arrays()) observe(a->name, *a);
 }
 
 void Verification::observe(const std::string& array, engine::ArrayNode& node) {

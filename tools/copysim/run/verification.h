@@ -86,7 +86,6 @@ class Verification {
   // A volume both hosts and a copy service wrote: its checks stop.
   void unchecked(const std::string& array, uint16_t device, const std::string& why);
 
-  engine::Topology& topology_;
   std::string remote_secondary_;
   std::map<std::string, std::unique_ptr<ArrayState>> arrays_;
   std::map<std::string, uint64_t> checks_;  // by kind
