@@ -26,4 +26,12 @@ inline void fill_user_block(std::span<uint8_t> out512, uint16_t device, uint64_t
   }
 }
 
+// A write of consecutive blocks, all of one version.
+inline void fill_user_blocks(std::span<uint8_t> out, uint16_t device, uint64_t first_block,
+                             uint64_t version) {
+  for (std::size_t i = 0; i * 512 < out.size(); ++i) {
+    fill_user_block(out.subspan(i * 512, 512), device, first_block + i, version);
+  }
+}
+
 }  // namespace copysim::testing

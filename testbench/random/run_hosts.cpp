@@ -46,9 +46,7 @@ void Run::host(uint32_t h) {
 void Run::write(uint32_t port, uint16_t device, uint64_t block, uint32_t count) {
   const uint64_t version = reference_.begin_write(device, block, count, now_ps());
   std::vector<uint8_t> data(std::size_t{count} * kBlock);
-  for (uint32_t i = 0; i < count; ++i) {
-    fill_user_block(std::span(data).subspan(i * kBlock, kBlock), device, block + i, version);
-  }
+  fill_user_blocks(data, device, block, version);
   const sc::IoStatus s = topology_.primary().write(port, device, block, count, data);
   reference_.end_write(version, now_ps(), s.ok());
   ++writes_;

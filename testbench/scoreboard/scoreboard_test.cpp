@@ -23,6 +23,14 @@ std::vector<uint8_t> image(uint64_t first, const std::vector<uint64_t>& versions
   return out;
 }
 
+// A write issued at `issue` that ended at `complete`; returns its version.
+uint64_t write(ReferenceModel& m, uint64_t first, uint32_t blocks, uint64_t issue,
+               uint64_t complete, bool ok = true) {
+  const uint64_t v = m.begin_write(kDevice, first, blocks, issue);
+  m.end_write(v, complete, ok);
+  return v;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_never_written_block_may_only_be_zeros) {
@@ -32,10 +40,8 @@ BOOST_AUTO_TEST_CASE(a_never_written_block_may_only_be_zeros) {
 
 BOOST_AUTO_TEST_CASE(a_completed_write_supersedes_everything_before_it) {
   ReferenceModel m;
-  const uint64_t v1 = m.begin_write(kDevice, 0, 4, 100);
-  m.end_write(v1, 200, true);
-  const uint64_t v2 = m.begin_write(kDevice, 2, 4, 300);
-  m.end_write(v2, 400, true);
+  const uint64_t v1 = write(m, 0, 4, 100, 200);
+  const uint64_t v2 = write(m, 2, 4, 300, 400);
   BOOST_TEST(m.candidates(kDevice, 1, 250) == std::vector<uint64_t>{v1});
   BOOST_TEST(m.candidates(kDevice, 3, 500) == std::vector<uint64_t>{v2});
   BOOST_TEST(m.candidates(kDevice, 3, 50) == std::vector<uint64_t>{0});
@@ -43,10 +49,8 @@ BOOST_AUTO_TEST_CASE(a_completed_write_supersedes_everything_before_it) {
 
 BOOST_AUTO_TEST_CASE(a_write_in_flight_at_the_instant_may_fall_either_side) {
   ReferenceModel m;
-  const uint64_t v1 = m.begin_write(kDevice, 0, 1, 100);
-  m.end_write(v1, 200, true);
-  const uint64_t v2 = m.begin_write(kDevice, 0, 1, 300);
-  m.end_write(v2, 400, true);
+  const uint64_t v1 = write(m, 0, 1, 100, 200);
+  const uint64_t v2 = write(m, 0, 1, 300, 400);
   BOOST_TEST(m.candidates(kDevice, 0, 350) == (std::vector<uint64_t>{v1, v2}));
   // Issued or completed exactly at the instant: either side too.
   BOOST_TEST(m.candidates(kDevice, 0, 300) == (std::vector<uint64_t>{v1, v2}));
@@ -56,11 +60,9 @@ BOOST_AUTO_TEST_CASE(a_write_in_flight_at_the_instant_may_fall_either_side) {
 
 BOOST_AUTO_TEST_CASE(a_failed_write_may_or_may_not_have_landed_until_a_good_one_follows) {
   ReferenceModel m;
-  const uint64_t v1 = m.begin_write(kDevice, 0, 1, 100);
-  m.end_write(v1, 200, false);
+  const uint64_t v1 = write(m, 0, 1, 100, 200, false);
   BOOST_TEST(m.candidates(kDevice, 0, 300) == (std::vector<uint64_t>{0, v1}));
-  const uint64_t v2 = m.begin_write(kDevice, 0, 1, 300);
-  m.end_write(v2, 400, true);
+  const uint64_t v2 = write(m, 0, 1, 300, 400);
   BOOST_TEST(m.candidates(kDevice, 0, 500) == std::vector<uint64_t>{v2});
 }
 
@@ -74,8 +76,7 @@ BOOST_AUTO_TEST_CASE(overlapping_writes_may_each_win_until_a_later_one_completes
   BOOST_TEST(m.candidates(kDevice, 3, 300) == (std::vector<uint64_t>{v1, v2}));
   BOOST_TEST(m.candidates(kDevice, 0, 300) == std::vector<uint64_t>{v1});
   // Issued after both completed: it overwrites both once it completes.
-  const uint64_t v3 = m.begin_write(kDevice, 3, 1, 250);
-  m.end_write(v3, 400, true);
+  const uint64_t v3 = write(m, 3, 1, 250, 400);
   BOOST_TEST(m.candidates(kDevice, 3, 350) == (std::vector<uint64_t>{v1, v2, v3}));
   BOOST_TEST(m.candidates(kDevice, 3, 500) == std::vector<uint64_t>{v3});
   BOOST_TEST(m.ordered_before(v2, v3));
@@ -85,10 +86,8 @@ BOOST_AUTO_TEST_CASE(overlapping_writes_may_each_win_until_a_later_one_completes
 
 BOOST_AUTO_TEST_CASE(a_read_may_return_what_the_block_held_at_any_instant_of_it) {
   ReferenceModel m;
-  const uint64_t v1 = m.begin_write(kDevice, 0, 1, 100);
-  m.end_write(v1, 200, true);
-  const uint64_t v2 = m.begin_write(kDevice, 0, 1, 300);
-  m.end_write(v2, 400, true);
+  const uint64_t v1 = write(m, 0, 1, 100, 200);
+  const uint64_t v2 = write(m, 0, 1, 300, 400);
   BOOST_TEST(m.candidates(kDevice, 0, 250, 500) == (std::vector<uint64_t>{v1, v2}));
   BOOST_TEST(m.candidates(kDevice, 0, 450, 500) == std::vector<uint64_t>{v2});
   BOOST_TEST(m.candidates(kDevice, 0, 50, 250) == (std::vector<uint64_t>{0, v1}));
@@ -96,8 +95,7 @@ BOOST_AUTO_TEST_CASE(a_read_may_return_what_the_block_held_at_any_instant_of_it)
 
 BOOST_AUTO_TEST_CASE(a_matching_image_passes_and_counts_its_bytes) {
   ReferenceModel m;
-  const uint64_t v = m.begin_write(kDevice, 1, 2, 100);
-  m.end_write(v, 200, true);
+  const uint64_t v = write(m, 1, 2, 100, 200);
   Scoreboard board(m);
   Scoreboard::ImageCheck check(board, "volume", kDevice, 300);
   check.blocks(0, image(0, {0, v, v, 0}));
@@ -109,10 +107,8 @@ BOOST_AUTO_TEST_CASE(a_matching_image_passes_and_counts_its_bytes) {
 
 BOOST_AUTO_TEST_CASE(a_stale_block_is_a_mismatch_naming_what_it_holds) {
   ReferenceModel m;
-  const uint64_t v1 = m.begin_write(kDevice, 0, 1, 100);
-  m.end_write(v1, 200, true);
-  const uint64_t v2 = m.begin_write(kDevice, 0, 1, 300);
-  m.end_write(v2, 400, true);
+  const uint64_t v1 = write(m, 0, 1, 100, 200);
+  write(m, 0, 1, 300, 400);  // overwrites v1
   Scoreboard board(m);
   Scoreboard::ImageCheck check(board, "secondary", kDevice, 500);
   check.blocks(0, image(0, {v1}));
@@ -123,8 +119,7 @@ BOOST_AUTO_TEST_CASE(a_stale_block_is_a_mismatch_naming_what_it_holds) {
 
 BOOST_AUTO_TEST_CASE(a_write_split_by_the_point_in_time_is_a_mismatch) {
   ReferenceModel m;
-  const uint64_t v = m.begin_write(kDevice, 0, 2, 100);
-  m.end_write(v, 300, true);
+  const uint64_t v = write(m, 0, 2, 100, 300);
   Scoreboard board(m);
   {
     Scoreboard::ImageCheck whole(board, "split", kDevice, 200);

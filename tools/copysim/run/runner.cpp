@@ -135,10 +135,7 @@ class Run {
         version = verify_->begin_write(wl.array, device, block, buffer);
       } else {
         version = ++unverified_writes_;
-        for (uint32_t i = 0; i < blocks; ++i) {
-          testing::fill_user_block(std::span(buffer).subspan(i * 512, 512), device, block + i,
-                                   version);
-        }
+        testing::fill_user_blocks(buffer, device, block, version);
       }
       st = a.write(wl.port, device, block, blocks, buffer);
       if (verify_ != nullptr) verify_->end_write(wl.array, version, st.ok());

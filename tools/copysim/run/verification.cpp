@@ -14,7 +14,16 @@ namespace copysim::run {
 
 namespace {
 constexpr std::size_t kBlock = 512;
+constexpr const char* kHostsAndCopy = "hosts write it and a copy service copies to it";
 }  // namespace
+
+bool Verification::Copy::covers(uint64_t block, uint32_t blocks_per_track) const {
+  if (tracks.empty()) return true;
+  const uint64_t track = block / blocks_per_track;
+  return std::any_of(tracks.begin(), tracks.end(), [&](auto extent) {
+    return track >= extent.first && track < extent.first + extent.second;
+  });
+}
 
 Verification::Verification(engine::Topology& topology, std::string remote_secondary)
     : remote_secondary_(std::move(remote_secondary)) {
@@ -44,16 +53,14 @@ uint64_t Verification::begin_write(const std::string& array, uint16_t device, ui
   ArrayState& a = state(array);
   const auto blocks = static_cast<uint32_t>(data.size() / kBlock);
   const uint64_t version = a.model.begin_write(device, block, blocks, sc::now_ps());
-  for (uint32_t i = 0; i < blocks; ++i) {
-    testing::fill_user_block(data.subspan(i * kBlock, kBlock), device, block + i, version);
-  }
+  testing::fill_user_blocks(data, device, block, version);
   a.written.insert(device);
   if (auto c = a.copies.find(device); c != a.copies.end()) {
     // A host writing a copy: it is no longer what the copy promised.
     c->second.promised = false;
     c->second.point_ps.reset();
     c->second.changed_ps = sc::now_ps();
-    unchecked(array, device, "hosts write it and a copy service copies to it");
+    unchecked(array, device, kHostsAndCopy);
   }
   return version;
 }
@@ -99,10 +106,8 @@ void Verification::read(const std::string& array, uint16_t device, uint64_t bloc
   const uint32_t bpt = a.node->array->volume(device)->geometry.blocks_per_track;
   for (std::size_t i = 0; i * kBlock < data.size(); ++i) {
     const uint64_t b = block + i;
-    bool inside = copy.tracks.empty();
-    for (auto [first, count] : copy.tracks) inside |= b / bpt >= first && b / bpt < first + count;
     const auto one = data.subspan(i * kBlock, kBlock);
-    inside ? check.blocks(b, one) : check.untouched(b, one);
+    copy.covers(b, bpt) ? check.blocks(b, one) : check.untouched(b, one);
   }
   check.writes_whole();
 }
@@ -131,16 +136,9 @@ void Verification::check_copy(const char* kind, const std::string& on, uint16_t 
   const uint64_t blocks = geometry.blocks();
   const std::vector<uint8_t> image = a.node->array->peek(target, 0, static_cast<uint32_t>(blocks));
   testing::Scoreboard::ImageCheck check(state(copy.array).board, what, copy.source, t_ps);
-  std::vector<bool> inside(blocks, copy.tracks.empty());
-  for (auto [first, count] : copy.tracks) {
-    for (uint64_t b = first * geometry.blocks_per_track;
-         b < std::min(blocks, (first + count) * geometry.blocks_per_track); ++b) {
-      inside[b] = true;
-    }
-  }
   for (uint64_t b = 0; b < blocks; ++b) {
     const auto one = std::span<const uint8_t>(image).subspan(b * kBlock, kBlock);
-    inside[b] ? check.blocks(b, one) : check.untouched(b, one);
+    copy.covers(b, geometry.blocks_per_track) ? check.blocks(b, one) : check.untouched(b, one);
   }
   if (copy.point_ps) check.writes_whole();
 }
@@ -158,7 +156,7 @@ void Verification::remote_event(const std::string& array, const fw::HistoryEntry
   copy.promised = e.to == "full duplex" && e.event != "secondary lost data" &&
                   (e.from != "full duplex" || copy.promised);
   if (secondary.written.count(e.target) != 0) {
-    unchecked(remote_secondary_, e.target, "hosts write it and a copy service copies to it");
+    unchecked(remote_secondary_, e.target, kHostsAndCopy);
   }
   if (e.event == "establish (no copy)") {
     // The user's word that the volumes are equal: taken when it is true.
@@ -186,7 +184,7 @@ void Verification::local_event(const std::string& array, const fw::HistoryEntry&
   copy.array = array;
   copy.source = e.source;
   if (a.written.count(e.target) != 0) {
-    unchecked(array, e.target, "hosts write it and a copy service copies to it");
+    unchecked(array, e.target, kHostsAndCopy);
   }
   const std::string what =
       fmt::format("{} {:#06x}->{:#06x}", clone ? "clone" : "local pair", e.source, e.target);

@@ -62,6 +62,7 @@ class Verification {
     bool promised = false;                              // the content is the promise's now
     uint64_t changed_ps = 0;                            // when the promise last changed
     std::vector<std::pair<uint64_t, uint64_t>> tracks;  // first, count; empty: all
+    bool covers(uint64_t block, uint32_t blocks_per_track) const;
   };
   struct ArrayState {
     engine::ArrayNode* node = nullptr;
