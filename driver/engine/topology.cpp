@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <stdexcept>
 
+#include "driver/engine/topology_config.h"
 #include "systemc/config/json_reader.h"
 #include "systemc/link_adapter/remote_commit.h"
 
@@ -15,6 +17,7 @@ using sc::JsonReader;
 Topology::Topology(const nlohmann::json& description) {
   if (!description.is_object()) throw ConfigError("/: a topology is a JSON object");
   JsonReader top(description, "");
+  std::vector<fw::ControllerConfig> firmware;  // per array
   const nlohmann::json* arrays = top.array("arrays");
   if (arrays == nullptr || arrays->empty()) {
     throw ConfigError("/arrays: expected a list of at least one array");
@@ -48,6 +51,11 @@ Topology::Topology(const nlohmann::json& description) {
     } else {
       r.object("config");  // checked by the array's own reader
     }
+    {
+      JsonReader f = r.object("firmware");
+      read_config(f, firmware.emplace_back());
+      f.finish();
+    }
     r.finish();
     sc::ArrayConfig array_config;
     try {
@@ -70,8 +78,14 @@ Topology::Topology(const nlohmann::json& description) {
           std::make_unique<sc::ArrayHardware>((n->name + "_hw").c_str(), *n->array, n->links.get());
     }
   }
-  for (auto& n : arrays_) {
-    n->firmware = std::make_unique<fw::Controller>(*n->hardware, fw::ControllerConfig{});
+  for (std::size_t i = 0; i < arrays_.size(); ++i) {
+    ArrayNode* n = arrays_[i].get();
+    try {
+      n->firmware = std::make_unique<fw::Controller>(*n->hardware, firmware[i]);
+    } catch (const std::length_error& e) {
+      // A pool or table the array's control store cannot hold.
+      throw ConfigError(fmt::format("/arrays/{}/firmware: {}", i, e.what()));
+    }
     n->hardware->run_firmware(n->firmware->dispatcher());
     n->hardware->accept_commands(*n->firmware);
     n->hardware->intercept_host_io(n->firmware->host_io(), n->firmware->host_io());
@@ -138,22 +152,27 @@ void Topology::link(const nlohmann::json& j) {
   std::string primary, secondary;
   uint32_t links = 1, return_links = 1;
   sc::FcLinkConfig lc;
+  sc::LinkAdapterConfig adapter;
   r.read("primary", primary);
   r.read("secondary", secondary);
   r.read("links", links, 1, 8);
   r.read("return_links", return_links, 0, 8);
-  r.read("distance_km", lc.distance_km, 0, 20000);
-  r.read("speed", lc.speed);
+  read_config(r, lc);
+  {
+    JsonReader a = r.object("adapter");
+    read_config(a, adapter);
+    a.finish();
+  }
   r.finish();
   ArrayNode* p = array(primary);
   ArrayNode* s = array(secondary);
   if (p == nullptr || s == nullptr || p == s) {
     throw ConfigError("/link: primary and secondary must name two different arrays");
   }
-  p->links = std::make_unique<sc::LinkAdapter>((primary + "_la").c_str(), sc::LinkAdapterConfig{},
-                                               p->array->cache());
-  s->links = std::make_unique<sc::LinkAdapter>((secondary + "_la").c_str(), sc::LinkAdapterConfig{},
-                                               s->array->cache());
+  p->links =
+      std::make_unique<sc::LinkAdapter>((primary + "_la").c_str(), adapter, p->array->cache());
+  s->links =
+      std::make_unique<sc::LinkAdapter>((secondary + "_la").c_str(), adapter, s->array->cache());
   for (uint32_t i = 0; i < links + return_links; ++i) {
     const bool forward = i < links;
     ArrayNode* from = forward ? p : s;
