@@ -106,6 +106,15 @@ ArrayConfig ArrayConfig::from_json(const nlohmann::json& description) {
     v.read("full_stroke_ms", c.drive.full_stroke_ms, 0.0, 1000.0);
     v.read("head_switch_ms", c.drive.head_switch_ms, 0.0, 1000.0);
     v.read("controller_overhead_us", c.drive.controller_overhead_us, 0.0, 1e6);
+    v.read("queue_depth", c.drive.queue_depth, 1, 1024);
+    std::string scheduler(to_string(c.drive.scheduler));
+    v.read("scheduler", scheduler);
+    const auto parsed = parse_drive_scheduler(scheduler);
+    if (!parsed)
+      v.fail("scheduler", fmt::format("\"{}\" is not one of fifo, elevator, satf", scheduler));
+    c.drive.scheduler = *parsed;
+    v.read("max_queue_wait_ms", c.drive.max_queue_wait_ms, 0.0, 1e6);
+    v.read("read_ahead_blocks", c.drive.read_ahead_blocks, 0, 1u << 20);
     if (c.drive.full_stroke_ms < c.drive.track_to_track_ms) {
       v.fail("full_stroke_ms", "must not be shorter than track_to_track_ms");
     }
@@ -214,7 +223,11 @@ nlohmann::json ArrayConfig::to_json() const {
         {"track_to_track_ms", drive.track_to_track_ms},
         {"full_stroke_ms", drive.full_stroke_ms},
         {"head_switch_ms", drive.head_switch_ms},
-        {"controller_overhead_us", drive.controller_overhead_us}}},
+        {"controller_overhead_us", drive.controller_overhead_us},
+        {"queue_depth", drive.queue_depth},
+        {"scheduler", to_string(drive.scheduler)},
+        {"max_queue_wait_ms", drive.max_queue_wait_ms},
+        {"read_ahead_blocks", drive.read_ahead_blocks}}},
       {"volumes", volumes_json},
   };
 }

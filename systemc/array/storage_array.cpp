@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "systemc/common/sim_time.h"
 #include "systemc/config/json_reader.h"
 #include "systemc/log/log.h"
 #include "systemc/storage/drive.h"
@@ -370,13 +371,19 @@ nlohmann::json StorageArray::statistics() const {
   for (const auto& d : drives_) {
     const DriveStats& s = d->stats();
     const uint64_t ops = s.reads + s.writes;
-    drives.push_back({{"reads", s.reads},
-                      {"writes", s.writes},
-                      {"utilization", now_s > 0 ? double(s.busy_ps) * 1e-12 / now_s : 0.0},
-                      {"mean_seek_ms", ops ? double(s.seek_ps) / double(ops) / 1e9 : 0.0},
-                      {"mean_rotation_ms", ops ? double(s.rotation_ps) / double(ops) / 1e9 : 0.0},
-                      {"mean_transfer_ms", ops ? double(s.transfer_ps) / double(ops) / 1e9 : 0.0},
-                      {"stored_blocks", d->stored_blocks()}});
+    drives.push_back(
+        {{"reads", s.reads},
+         {"writes", s.writes},
+         {"utilization", now_s > 0 ? double(d->busy_ps_by(now_ps())) * 1e-12 / now_s : 0.0},
+         {"read_ahead_hits", s.read_ahead_hits},
+         {"mean_queue_wait_ms", ops ? double(s.queue_wait_ps) / double(ops) / 1e9 : 0.0},
+         {"max_outstanding", s.max_outstanding},
+         {"tag_waits", s.tag_waits},
+         {"aged", s.aged},
+         {"mean_seek_ms", ops ? double(s.seek_ps) / double(ops) / 1e9 : 0.0},
+         {"mean_rotation_ms", ops ? double(s.rotation_ps) / double(ops) / 1e9 : 0.0},
+         {"mean_transfer_ms", ops ? double(s.transfer_ps) / double(ops) / 1e9 : 0.0},
+         {"stored_blocks", d->stored_blocks()}});
   }
   j["drives"] = drives;
 

@@ -127,16 +127,190 @@ void Drive::check_range(uint64_t lba, uint32_t blocks, std::size_t bytes) const 
   }
 }
 
-void Drive::serve(uint64_t lba, uint32_t blocks, bool is_write) {
+uint64_t Drive::positioning_ps(uint64_t start_ps, uint64_t lba) const {
+  const uint64_t bpt = config_.blocks_per_track;
+  const uint64_t track = lba / bpt;
+  const auto cylinder = static_cast<uint32_t>(track / config_.heads);
+  const auto head = static_cast<uint32_t>(track % config_.heads);
+  uint64_t move = 0;
+  if (cylinder != cylinder_) {
+    move = seek_ps(cylinder > cylinder_ ? cylinder - cylinder_ : cylinder_ - cylinder);
+  } else if (head != head_) {
+    move = ms_to_ps(config_.head_switch_ms);
+  }
+  const uint128 rev_u = (uint128)rev_ps_ * bpt;
+  const uint128 t = ((uint128)start_ps + move) * bpt;
+  const uint64_t angle = (lba % bpt + skew_sectors(track)) % bpt;
+  uint128 wait = ((uint128)angle * rev_ps_ + rev_u - t % rev_u) % rev_u;
+  if (rev_u - wait < bpt) wait = 0;
+  return move + static_cast<uint64_t>(wait / bpt);
+}
+
+std::string_view to_string(DriveScheduler s) {
+  switch (s) {
+    case DriveScheduler::fifo:
+      return "fifo";
+    case DriveScheduler::elevator:
+      return "elevator";
+    case DriveScheduler::satf:
+      return "satf";
+  }
+  return "?";
+}
+
+std::optional<DriveScheduler> parse_drive_scheduler(std::string_view s) {
+  for (auto v : {DriveScheduler::fifo, DriveScheduler::elevator, DriveScheduler::satf}) {
+    if (s == to_string(v)) return v;
+  }
+  return std::nullopt;
+}
+
+void Drive::submit(Command& c) {
+  if (c.kind != Kind::reassign) {
+    check_range(c.lba, c.blocks, c.kind == Kind::read ? c.out.size() : c.in.size());
+  } else {
+    check_range(c.lba, 1, kStoredBlockBytes);
+  }
+  if (queue_.size() + (busy_ ? 1 : 0) >= config_.queue_depth) ++stats_.tag_waits;
+  c.done = false;
+  c.arrival_ps = now_ps();
+  c.sequence = next_sequence_++;
+  queue_.push_back(&c);
+  stats_.max_outstanding =
+      std::max<uint32_t>(stats_.max_outstanding, uint32_t(queue_.size() + (busy_ ? 1 : 0)));
+  if (!server_started_) {
+    server_started_ = true;
+    std::string process = name_ + "_server";
+    std::replace(process.begin(), process.end(), '.', '_');
+    sc_core::sc_spawn(sc_bind(&Drive::run, this), process.c_str());
+  }
+  queued_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Drive::wait(Command& c) {
+  while (!c.done) sc_core::wait(c.finished);
+}
+
+uint64_t Drive::overhead_ps() const {
+  return static_cast<uint64_t>(std::llround(config_.controller_overhead_us * 1e6));
+}
+
+// A command reaching an idle drive is decoded first; one that waited in the
+// queue was decoded while the drive worked on another.
+uint64_t Drive::start_ps(const Command& c, uint64_t now) const {
+  return std::max(now, c.arrival_ps + overhead_ps());
+}
+
+Drive::Command* Drive::pick() {
   const uint64_t now = now_ps();
-  const auto overhead = static_cast<uint64_t>(std::llround(config_.controller_overhead_us * 1e6));
-  const uint64_t start = std::max(now + overhead, free_at_ps_);
-  const uint64_t duration = access_ps(start, lba, blocks, &stats_);
-  stats_.busy_ps += start + duration - std::max(now, free_at_ps_);
-  free_at_ps_ = start + duration;
-  (is_write ? stats_.writes : stats_.reads) += 1;
-  (is_write ? stats_.blocks_written : stats_.blocks_read) += blocks;
-  sc_core::wait(sc_core::sc_time(double(free_at_ps_ - now), sc_core::SC_PS));
+  // Only commands holding a tag are the drive's to choose from.
+  const auto tagged = queue_.begin() + std::min<std::size_t>(queue_.size(), config_.queue_depth);
+  const auto oldest = queue_.begin();
+  const auto max_wait = static_cast<uint64_t>(config_.max_queue_wait_ms * 1e9);
+  if (now - (*oldest)->arrival_ps > max_wait && config_.scheduler != DriveScheduler::fifo) {
+    ++stats_.aged;
+    return *oldest;
+  }
+  const uint64_t bpt = config_.blocks_per_track;
+  auto cylinder_of = [&](const Command* c) {
+    return static_cast<uint32_t>(c->lba / bpt / config_.heads);
+  };
+  Command* best = nullptr;
+  switch (config_.scheduler) {
+    case DriveScheduler::fifo:
+      return *oldest;
+    case DriveScheduler::elevator:
+      // LOOK: the nearest command ahead in the sweep's direction; turn when
+      // there is none.
+      for (int pass = 0; pass < 2 && best == nullptr; ++pass) {
+        uint64_t best_distance = UINT64_MAX;
+        for (auto it = queue_.begin(); it != tagged; ++it) {
+          Command* c = *it;
+          const uint32_t cyl = cylinder_of(c);
+          const bool ahead = sweeping_up_ ? cyl >= cylinder_ : cyl <= cylinder_;
+          if (!ahead) continue;
+          const uint64_t d = sweeping_up_ ? cyl - cylinder_ : cylinder_ - cyl;
+          if (d < best_distance || (d == best_distance && c->sequence < best->sequence)) {
+            best = c;
+            best_distance = d;
+          }
+        }
+        if (best == nullptr) sweeping_up_ = !sweeping_up_;
+      }
+      return best;
+    case DriveScheduler::satf: {
+      uint64_t best_ps = UINT64_MAX;
+      for (auto it = queue_.begin(); it != tagged; ++it) {
+        Command* c = *it;
+        const uint64_t start = start_ps(*c, now);
+        const uint64_t t = start - now + positioning_ps(start, c->lba);
+        if (t < best_ps || (t == best_ps && c->sequence < best->sequence)) {
+          best = c;
+          best_ps = t;
+        }
+      }
+      return best;
+    }
+  }
+  return *oldest;
+}
+
+// The time from `start` until the command's last sector has passed; moves
+// the arm. A read the read-ahead stream covers finishes when the stream
+// reaches its end (at once, if it already has).
+uint64_t Drive::service_ps(Command& c, uint64_t start) {
+  const bool continues_stream = c.kind == Kind::read && streaming_ && c.lba >= stream_lba_ &&
+                                c.lba + c.blocks <= stream_lba_ + config_.read_ahead_blocks;
+  if (c.kind == Kind::reassign) {
+    streaming_ = false;
+    return rev_ps_;
+  }
+  if (continues_stream) {
+    // The stream has run on without a break since it began: its time to
+    // reach the command's last block is that of one long transfer.
+    ++stats_.read_ahead_hits;
+    stats_.transfer_ps += uint64_t(c.blocks) * rev_ps_ / config_.blocks_per_track;
+    cylinder_ = stream_.cylinder;
+    head_ = stream_.head;
+    const uint64_t stream_end =
+        stream_.start_ps +
+        access_ps(stream_.start_ps, stream_.lba, uint32_t(c.lba + c.blocks - stream_.lba), nullptr);
+    stream_lba_ = c.lba + c.blocks;
+    return std::max(start, stream_end) - start;
+  }
+  streaming_ = false;
+  return access_ps(start, c.lba, c.blocks, &stats_);
+}
+
+void Drive::run() {
+  for (;;) {
+    while (queue_.empty()) sc_core::wait(queued_);
+    // Commands issued in this same instant take part in the choice.
+    sc_core::wait(sc_core::SC_ZERO_TIME);
+    Command* c = pick();
+    queue_.erase(std::find(queue_.begin(), queue_.end(), c));
+    busy_ = true;
+    const uint64_t now = now_ps();
+    const uint64_t start = start_ps(*c, now);
+    const uint64_t end = start + service_ps(*c, start);
+    if (c->kind == Kind::read && !streaming_ && config_.read_ahead_blocks > 0) {
+      // A new stream: the drive reads on from where this command ends.
+      streaming_ = true;
+      stream_ = {end, c->lba + c->blocks, cylinder_, head_};
+      stream_lba_ = stream_.lba;
+    }
+    stats_.queue_wait_ps += now - c->arrival_ps;
+    stats_.busy_ps += end - now;
+    service_end_ps_ = end;
+    (c->kind == Kind::write ? stats_.writes : stats_.reads) += c->kind == Kind::reassign ? 0 : 1;
+    (c->kind == Kind::write ? stats_.blocks_written : stats_.blocks_read) +=
+        c->kind == Kind::reassign ? 0 : c->blocks;
+    sc_core::wait(ps_time(end - now));
+    busy_ = false;
+    apply(*c);
+    c->done = true;
+    c->finished.notify(sc_core::SC_ZERO_TIME);
+  }
 }
 
 void Drive::fill_formatted(uint64_t lba, std::span<uint8_t, kStoredBlockBytes> out) const {
@@ -157,14 +331,52 @@ std::optional<checkcode::LogicalAddress> Drive::formatted_address(uint64_t lba) 
 }
 
 void Drive::read(uint64_t lba, uint32_t blocks, std::span<uint8_t> out) {
-  check_range(lba, blocks, out.size());
-  serve(lba, blocks, false);
-  for (uint32_t i = 0; i < blocks; ++i) {
-    auto dst = out.subspan(std::size_t{i} * kStoredBlockBytes).first<kStoredBlockBytes>();
-    if (auto it = store_.find(lba + i); it != store_.end()) {
-      std::copy(it->second.begin(), it->second.end(), dst.begin());
-    } else {
-      fill_formatted(lba + i, dst);
+  Command c;
+  c.kind = Kind::read;
+  c.lba = lba;
+  c.blocks = blocks;
+  c.out = out;
+  submit(c);
+  wait(c);
+}
+
+// The data moves when the drive's time for the command has passed.
+void Drive::apply(Command& c) {
+  switch (c.kind) {
+    case Kind::read:
+      for (uint32_t i = 0; i < c.blocks; ++i) {
+        auto dst = c.out.subspan(std::size_t{i} * kStoredBlockBytes).first<kStoredBlockBytes>();
+        if (auto it = store_.find(c.lba + i); it != store_.end()) {
+          std::copy(it->second.begin(), it->second.end(), dst.begin());
+        } else {
+          fill_formatted(c.lba + i, dst);
+        }
+      }
+      return;
+    case Kind::write:
+      c.result = {};
+      for (uint32_t i = 0; i < c.blocks; ++i) {
+        if (!write_faults_.empty() && write_faults_.count(c.lba + i) != 0) {
+          ++stats_.write_faults;
+          c.result = {false, c.lba + i};
+          return;
+        }
+        const auto src =
+            c.in.subspan(std::size_t{i} * kStoredBlockBytes).first<kStoredBlockBytes>();
+        if (is_formatted(c.lba + i, src)) {
+          store_.erase(c.lba + i);  // reads it back from the extent, as before
+        } else {
+          std::copy(src.begin(), src.end(), store_[c.lba + i].begin());
+        }
+      }
+      return;
+    case Kind::reassign: {
+      write_faults_.erase(c.lba);
+      Block spare;
+      fill_formatted(c.lba, spare);  // a spare holds no data until written
+      store_[c.lba] = spare;
+      ++stats_.reassigned;
+      return;
     }
   }
 }
@@ -178,21 +390,14 @@ void Drive::peek(uint64_t lba, std::span<uint8_t, kStoredBlockBytes> out) const 
 }
 
 DriveWriteResult Drive::write(uint64_t lba, uint32_t blocks, std::span<const uint8_t> in) {
-  check_range(lba, blocks, in.size());
-  serve(lba, blocks, true);
-  for (uint32_t i = 0; i < blocks; ++i) {
-    if (!write_faults_.empty() && write_faults_.count(lba + i) != 0) {
-      ++stats_.write_faults;
-      return {false, lba + i};
-    }
-    const auto src = in.subspan(std::size_t{i} * kStoredBlockBytes).first<kStoredBlockBytes>();
-    if (is_formatted(lba + i, src)) {
-      store_.erase(lba + i);  // reads it back from the extent, as before
-    } else {
-      std::copy(src.begin(), src.end(), store_[lba + i].begin());
-    }
-  }
-  return {};
+  Command c;
+  c.kind = Kind::write;
+  c.lba = lba;
+  c.blocks = blocks;
+  c.in = in;
+  submit(c);
+  wait(c);
+  return c.result;
 }
 
 // A block as freshly formatted (zeros stamped with the extent's address)
@@ -205,18 +410,12 @@ bool Drive::is_formatted(uint64_t lba, std::span<const uint8_t, kStoredBlockByte
 }
 
 void Drive::reassign(uint64_t lba) {
-  check_range(lba, 1, kStoredBlockBytes);
-  const auto overhead = static_cast<uint64_t>(std::llround(config_.controller_overhead_us * 1e6));
-  const uint64_t now = now_ps();
-  const uint64_t start = std::max(now + overhead, free_at_ps_);
-  stats_.busy_ps += start + rev_ps_ - std::max(now, free_at_ps_);
-  free_at_ps_ = start + rev_ps_;
-  sc_core::wait(ps_time(free_at_ps_ - now));
-  write_faults_.erase(lba);
-  Block spare;
-  fill_formatted(lba, spare);  // a spare holds no data until written
-  store_[lba] = spare;
-  ++stats_.reassigned;
+  Command c;
+  c.kind = Kind::reassign;
+  c.lba = lba;
+  c.blocks = 1;
+  submit(c);
+  wait(c);
 }
 
 void Drive::fail_writes_to(uint64_t lba) {

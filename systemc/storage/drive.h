@@ -11,7 +11,17 @@
 // from time 0; tracks are skewed as drives are formatted, by the sectors
 // that pass during a head switch (and during a one-cylinder seek at a
 // cylinder boundary), so that a transfer running over a track boundary
-// loses only the switch. Requests are served one at a time in arrival order.
+// loses only the switch.
+//
+// Queueing (docs/PLATFORM.md, "Drive queue"): commands enter a tagged
+// command queue of `queue_depth` slots (more wait for a slot in arrival
+// order, as an initiator holds commands a drive has no tag for) and a
+// server process takes them one at a time in the order the scheduler
+// chooses: first come first served, elevator (LOOK), or shortest access
+// time first, each with an age limit so that no command starves. After a
+// read the drive reads ahead into its buffer until the next command comes;
+// a read of blocks the read-ahead has reached, or is about to reach, is
+// served from the stream without a new seek or rotational wait.
 //
 // Data: 520-byte sectors holding stored blocks. Only blocks that differ
 // from their formatted content take memory; an unwritten block of a
@@ -26,13 +36,19 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <systemc>
 
 #include "rtl/checkcode/stored_block.h"
 
 namespace copysim::sc {
+
+enum class DriveScheduler { fifo, elevator, satf };
+std::string_view to_string(DriveScheduler s);
+std::optional<DriveScheduler> parse_drive_scheduler(std::string_view s);
 
 struct DriveConfig {
   double rpm = 15000;
@@ -43,6 +59,10 @@ struct DriveConfig {
   double full_stroke_ms = 7.0;
   double head_switch_ms = 0.1;
   double controller_overhead_us = 10.0;
+  uint32_t queue_depth = 32;  // tagged commands the drive accepts at once
+  DriveScheduler scheduler = DriveScheduler::satf;
+  double max_queue_wait_ms = 500.0;   // a command older than this is served next
+  uint32_t read_ahead_blocks = 2048;  // one buffer segment (1 MiB of 520-byte sectors)
 
   uint64_t blocks() const { return uint64_t{cylinders} * heads * blocks_per_track; }
   uint64_t revolution_ps() const;
@@ -63,8 +83,30 @@ struct DriveStats {
   uint64_t rotation_ps = 0;
   uint64_t transfer_ps = 0;
   uint64_t busy_ps = 0;
-  uint64_t write_faults = 0;  // writes ended by a medium error
-  uint64_t reassigned = 0;    // blocks moved to spares
+  uint64_t write_faults = 0;     // writes ended by a medium error
+  uint64_t reassigned = 0;       // blocks moved to spares
+  uint64_t read_ahead_hits = 0;  // reads served from the read-ahead stream
+  uint64_t queue_wait_ps = 0;    // summed over commands: arrival to service start
+  uint32_t max_outstanding = 0;  // commands queued or in service at once, at peak
+  uint64_t tag_waits = 0;        // commands that found every queue slot taken
+  uint64_t aged = 0;             // commands served first because of their age
+};
+
+// One command in a drive's queue. Submitted from any process; `out` and
+// `in` must stay valid until it is done.
+struct DriveCommand {
+  enum class Kind { read, write, reassign };
+  Kind kind = Kind::read;
+  uint64_t lba = 0;
+  uint32_t blocks = 0;
+  std::span<uint8_t> out;       // read: blocks x 520 bytes
+  std::span<const uint8_t> in;  // write: blocks x 520 bytes
+  DriveWriteResult result;      // write: where a medium error stopped it
+  // Filled in by the drive.
+  uint64_t arrival_ps = 0;
+  uint64_t sequence = 0;
+  bool done = false;
+  sc_core::sc_event finished;
 };
 
 class Drive {
@@ -74,10 +116,23 @@ class Drive {
   const std::string& name() const { return name_; }
   const DriveConfig& config() const { return config_; }
   const DriveStats& stats() const { return stats_; }
+  // Busy time in [0, now]: a command in service counts only up to now.
+  uint64_t busy_ps_by(uint64_t now) const {
+    return busy_ && service_end_ps_ > now ? stats_.busy_ps - (service_end_ps_ - now)
+                                          : stats_.busy_ps;
+  }
+  // Commands queued or in service.
+  std::size_t outstanding() const { return queue_.size() + (busy_ ? 1 : 0); }
 
   // Declares that [first_lba, first_lba + blocks) holds a formatted volume
   // extent whose first block has logical address `first`.
   void format_extent(uint64_t first_lba, uint64_t blocks, checkcode::LogicalAddress first);
+
+  // Queues a command and returns at once; the drive serves it in the order
+  // its scheduler chooses. `wait` (from a thread process) returns when it
+  // is done, its data copied.
+  void submit(DriveCommand& command);
+  static void wait(DriveCommand& command);
 
   // From a thread process: wait for the arm, move, transfer, and copy the
   // blocks. `out`/`in` hold blocks x 520 bytes.
@@ -99,6 +154,9 @@ class Drive {
   // command is decoded at `start_ps`, with the arm where it is now; moves the
   // arm (no data, no waiting).
   uint64_t access_ps(uint64_t start_ps, uint64_t lba, uint32_t blocks, DriveStats* stats);
+  // Seek plus rotational wait to reach `lba` from the arm's position for a
+  // command starting at `start_ps` (the arm does not move).
+  uint64_t positioning_ps(uint64_t start_ps, uint64_t lba) const;
   uint64_t seek_ps(uint32_t cylinders) const;
   // Sector at angle 0 of drive track `track` (cylinder * heads + head).
   uint64_t skew_sectors(uint64_t track) const;
@@ -120,7 +178,14 @@ class Drive {
   bool is_formatted(uint64_t lba,
                     std::span<const uint8_t, checkcode::kStoredBlockBytes> block) const;
   std::optional<checkcode::LogicalAddress> formatted_address(uint64_t lba) const;
-  void serve(uint64_t lba, uint32_t blocks, bool is_write);
+  using Command = DriveCommand;
+  using Kind = DriveCommand::Kind;
+  void run();
+  Command* pick();
+  uint64_t service_ps(Command& c, uint64_t start);
+  uint64_t overhead_ps() const;
+  uint64_t start_ps(const Command& c, uint64_t now) const;
+  void apply(Command& c);
 
   std::string name_;
   DriveConfig config_;
@@ -129,7 +194,25 @@ class Drive {
   uint64_t cylinder_skew_;  // sectors passing during a one-cylinder seek
   uint32_t cylinder_ = 0;
   uint32_t head_ = 0;
-  uint64_t free_at_ps_ = 0;
+  // In arrival order; the first queue_depth hold the drive's tags, the
+  // rest wait at the initiator.
+  std::vector<Command*> queue_;
+  sc_core::sc_event queued_;
+  bool server_started_ = false;
+  bool busy_ = false;
+  uint64_t service_end_ps_ = 0;
+  bool sweeping_up_ = true;  // the elevator's direction
+  uint64_t next_sequence_ = 0;
+  // The read-ahead: where and when it began, and the first block the
+  // host has not yet taken from it.
+  bool streaming_ = false;
+  struct Stream {
+    uint64_t start_ps;
+    uint64_t lba;
+    uint32_t cylinder;
+    uint32_t head;
+  } stream_{};
+  uint64_t stream_lba_ = 0;
   DriveStats stats_;
   std::unordered_map<uint64_t, Block> store_;
   std::set<uint64_t> write_faults_;
