@@ -1,6 +1,8 @@
 # Every dependency is a Debian 12 package installed by tools/install-deps.sh.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SystemC REQUIRED IMPORTED_TARGET systemc)
+# Intel ISA-L: RAID parity (P and Q) and its reconstruction at memory speed.
+pkg_check_modules(ISAL REQUIRED IMPORTED_TARGET libisal)
 find_package(verilator 5.006 REQUIRED)
 find_package(fmt REQUIRED)
 find_package(CLI11 REQUIRED)

@@ -24,6 +24,7 @@ packages=(
   "clang"               # builds the libFuzzer targets (driver/fuzz/)
   "libclang-rt-14-dev"  # libFuzzer and the sanitizers' runtimes for clang
   "gnuplot-nox"         # plots in docs/ from the model's own output
+  "libisal-dev"         # Intel ISA-L: parity-group P and Q, and rebuilds from them
 )
 # With the argument `bench`, also what tools/bench/regenerate.sh uses.
 if [ "${1:-}" = "bench" ]; then

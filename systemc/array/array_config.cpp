@@ -120,6 +120,29 @@ ArrayConfig ArrayConfig::from_json(const nlohmann::json& description) {
     }
     v.finish();
   }
+  {
+    auto g = r.object("parity_group");
+    std::string raid(to_string(c.parity_group.raid));
+    g.read("raid", raid);
+    const auto level = parse_raid_level(raid);
+    if (!level)
+      g.fail("raid", fmt::format("\"{}\" is not one of raid0, raid1, raid5, raid6", raid));
+    c.parity_group.raid = *level;
+    g.read("data_drives", c.parity_group.data_drives, 1, 64);
+    g.read("chunk_blocks", c.parity_group.chunk_blocks, 1, 1u << 20);
+    g.read("rebuild_mb_per_s", c.parity_group.rebuild_mb_per_s, 0.001, 1e6);
+    g.read("drive_timeout_ms", c.parity_group.drive_timeout_ms, 0.001, 1e7);
+    if (c.parity_group.raid == RaidLevel::raid6 && c.parity_group.data_drives < 2) {
+      g.fail("data_drives", "raid6 needs at least 2 data drives");
+    }
+    g.finish();
+  }
+  if (c.drives % c.parity_group.width() != 0) {
+    r.fail("drives",
+           fmt::format("{} drives do not make whole {} parity groups ({} drives each); set "
+                       "drives or parity_group",
+                       c.drives, c.parity_group.label(), c.parity_group.width()));
+  }
   if (const auto* groups = r.array("volumes")) {
     for (std::size_t i = 0; i < groups->size(); ++i) {
       JsonReader g((*groups)[i], fmt::format("/volumes/{}", i));
@@ -228,6 +251,12 @@ nlohmann::json ArrayConfig::to_json() const {
         {"scheduler", to_string(drive.scheduler)},
         {"max_queue_wait_ms", drive.max_queue_wait_ms},
         {"read_ahead_blocks", drive.read_ahead_blocks}}},
+      {"parity_group",
+       {{"raid", to_string(parity_group.raid)},
+        {"data_drives", parity_group.data_drives},
+        {"chunk_blocks", parity_group.chunk_blocks},
+        {"rebuild_mb_per_s", parity_group.rebuild_mb_per_s},
+        {"drive_timeout_ms", parity_group.drive_timeout_ms}}},
       {"volumes", volumes_json},
   };
 }

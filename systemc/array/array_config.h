@@ -16,6 +16,7 @@
 #include "systemc/host_adapter/host_adapter.h"
 #include "systemc/shm/shared_memory.h"
 #include "systemc/storage/drive.h"
+#include "systemc/storage/parity_group.h"
 
 namespace copysim::sc {
 
@@ -34,8 +35,9 @@ struct ArrayConfig {
   CacheConfig cache;
   HostAdapterConfig host_adapters;
   DiskAdapterConfig disk_adapters;
-  uint32_t drives = 16;
+  uint32_t drives = 16;  // in parity groups of parity_group.width() each
   DriveConfig drive;
+  ParityGroupConfig parity_group;
   std::vector<VolumeGroupConfig> volumes;
 
   // Strict: unknown keys and out-of-range values throw ConfigError naming

@@ -9,6 +9,7 @@
 #include "systemc/config/json_reader.h"
 #include "systemc/log/log.h"
 #include "systemc/storage/drive.h"
+#include "systemc/storage/parity_group.h"
 
 namespace copysim::sc {
 
@@ -77,36 +78,46 @@ StorageArray::StorageArray(const sc_core::sc_module_name& name, const ArrayConfi
 
 StorageArray::~StorageArray() = default;
 
-// Drives hang on the disk adapters round robin; volumes go round robin over
-// the drives, each volume contiguous on its drive.
+// Drives form parity groups in order; groups hang on the disk adapters
+// round robin, and each group's drives on its adapter's back-end ports
+// round robin. Volumes go round robin over the groups, each volume
+// contiguous in its group's block space (striped over its drives).
 void StorageArray::lay_out_volumes() {
-  std::vector<DiskAdapter*> adapter_of(drives_.size());
-  std::vector<uint32_t> port_of(drives_.size());
-  for (std::size_t d = 0; d < drives_.size(); ++d) {
-    adapter_of[d] = disk_adapters_[d % disk_adapters_.size()].get();
-    port_of[d] = adapter_of[d]->attach(*drives_[d]);
+  const uint32_t width = config_.parity_group.width();
+  std::vector<DiskAdapter*> adapter_of;
+  for (std::size_t g = 0; g * width < drives_.size(); ++g) {
+    std::vector<Drive*> members;
+    for (uint32_t m = 0; m < width; ++m) members.push_back(drives_.at(g * width + m).get());
+    groups_.push_back(std::make_unique<ParityGroup>(fmt::format("{}.group{}", name(), g),
+                                                    config_.parity_group, members));
+    adapter_of.push_back(disk_adapters_[g % disk_adapters_.size()].get());
+    for (uint32_t m = 0; m < width; ++m) {
+      const uint32_t port = adapter_of.back()->attach(*members[m]);
+      groups_.back()->attach_port(m, adapter_of.back()->port(port), config_.disk_adapters.port);
+    }
   }
-  std::vector<uint64_t> next_lba(drives_.size(), 0);
-  std::size_t next_drive = 0;
-  for (const VolumeGroupConfig& group : config_.volumes) {
-    const VolumeGeometry geometry =
-        group.model == "FBA" ? fba_volume(group.tracks, group.track_kib) : ckd_3390(group.model);
-    for (uint32_t i = 0; i < group.count; ++i) {
-      const auto device = static_cast<uint16_t>(group.first_device + i);
+  std::vector<uint64_t> next_lba(groups_.size(), 0);
+  std::size_t next_group = 0;
+  for (const VolumeGroupConfig& volumes : config_.volumes) {
+    const VolumeGeometry geometry = volumes.model == "FBA"
+                                        ? fba_volume(volumes.tracks, volumes.track_kib)
+                                        : ckd_3390(volumes.model);
+    for (uint32_t i = 0; i < volumes.count; ++i) {
+      const auto device = static_cast<uint16_t>(volumes.first_device + i);
       if (volumes_.count(device)) {
         throw ConfigError(fmt::format("{}: device {:#06x} is configured twice", name(), device));
       }
-      const std::size_t d = next_drive++ % drives_.size();
-      Drive& drive = *drives_[d];
-      if (next_lba[d] + geometry.blocks() > drive.config().blocks()) {
+      const std::size_t g = next_group++ % groups_.size();
+      ParityGroup& group = *groups_[g];
+      if (next_lba[g] + geometry.blocks() > group.blocks()) {
         throw ConfigError(fmt::format(
-            "{}: device {:#06x} ({} blocks) does not fit on {} ({} of {} blocks used); add "
+            "{}: device {:#06x} ({} blocks) does not fit in {} ({} of {} blocks used); add "
             "drives or cylinders",
-            name(), device, geometry.blocks(), drive.name(), next_lba[d], drive.config().blocks()));
+            name(), device, geometry.blocks(), group.name(), next_lba[g], group.blocks()));
       }
-      Volume v{device, geometry, &drive, adapter_of[d], port_of[d], next_lba[d]};
-      drive.format_extent(v.first_lba, geometry.blocks(), {device, 0});
-      next_lba[d] += geometry.blocks();
+      Volume v{device, geometry, &group, adapter_of[g], next_lba[g]};
+      group.format_extent(v.first_lba, geometry.blocks(), {device, 0});
+      next_lba[g] += geometry.blocks();
       volumes_.emplace(device, v);
       devices_.push_back(device);
       volume_stats_[device];
@@ -197,7 +208,7 @@ std::vector<uint8_t> StorageArray::peek(uint16_t device, uint64_t block, uint32_
       const auto src = slot->block(in_track);
       std::copy(src.begin(), src.end(), stored.begin());
     } else {
-      v->drive->peek(v->lba(b / bpt, in_track), stored);
+      if (!v->group->peek(v->lba(b / bpt, in_track), stored)) stored.fill(0);
     }
     std::copy_n(stored.begin(), kUserDataBytes, out.begin() + std::ptrdiff_t(i * kUserDataBytes));
   }
@@ -207,7 +218,10 @@ std::vector<uint8_t> StorageArray::peek(uint16_t device, uint64_t block, uint32_
 std::vector<uint16_t> StorageArray::lose_power() {
   auto lost = cache_->lose_power(
       [this](const SlotKey& key, uint32_t i, std::span<uint8_t, checkcode::kStoredBlockBytes> out) {
-        if (const Volume* v = volume(key.device)) v->drive->peek(v->lba(key.track, i), out);
+        const Volume* v = volume(key.device);
+        if (v != nullptr && !v->group->peek(v->lba(key.track, i), out)) {
+          std::fill(out.begin(), out.end(), uint8_t{0});
+        }
       });
   std::erase_if(lost, [this](uint16_t device) { return volume(device) == nullptr; });
   for (uint16_t device : lost) {
@@ -386,6 +400,27 @@ nlohmann::json StorageArray::statistics() const {
          {"stored_blocks", d->stored_blocks()}});
   }
   j["drives"] = drives;
+
+  nlohmann::json groups = nlohmann::json::array();
+  for (const auto& g : groups_) {
+    const ParityGroupStats& s = g->stats();
+    groups.push_back({{"name", g->name()},
+                      {"raid", to_string(g->config().raid)},
+                      {"reads", s.reads},
+                      {"writes", s.writes},
+                      {"full_stripe_writes", s.full_stripe_writes},
+                      {"read_modify_writes", s.read_modify_writes},
+                      {"drive_reads", s.drive_reads},
+                      {"drive_writes", s.drive_writes},
+                      {"degraded_reads", s.degraded_reads},
+                      {"unreadable_blocks", s.unreadable_blocks},
+                      {"unwritable_blocks", s.unwritable_blocks},
+                      {"drive_timeouts", s.drive_timeouts},
+                      {"stripe_lock_waits", s.stripe_lock_waits},
+                      {"rebuilt_stripes", s.rebuilt_stripes},
+                      {"failed_drives", g->failed_drives()}});
+  }
+  j["parity_groups"] = groups;
 
   nlohmann::json cores = nlohmann::json::array();
   for (const Resource& r : processors_->cores()) cores.push_back(r.utilization());

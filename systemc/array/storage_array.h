@@ -96,6 +96,8 @@ class StorageArray : public sc_core::sc_module {
   Processors& processors() { return *processors_; }
   SharedMemory& shared_memory() { return *shared_memory_; }
   Drive& drive(std::size_t i) { return *drives_.at(i); }
+  std::size_t parity_groups() const { return groups_.size(); }
+  ParityGroup& parity_group(std::size_t i) { return *groups_.at(i); }
   DiskAdapter& disk_adapter(std::size_t i) { return *disk_adapters_.at(i); }
   HostAdapter& host_adapter(std::size_t i) { return *host_adapters_.at(i); }
   const VolumeStats& volume_stats(uint16_t device) const { return volume_stats_.at(device); }
@@ -113,6 +115,7 @@ class StorageArray : public sc_core::sc_module {
   std::unique_ptr<SharedMemory> shared_memory_;
   std::unique_ptr<Cache> cache_;
   std::vector<std::unique_ptr<Drive>> drives_;
+  std::vector<std::unique_ptr<ParityGroup>> groups_;
   std::vector<std::unique_ptr<DiskAdapter>> disk_adapters_;
   std::vector<std::unique_ptr<HostAdapter>> host_adapters_;
   std::unordered_map<uint16_t, Volume> volumes_;

@@ -129,11 +129,19 @@ class Cache {
   // From a thread process: `bytes` through the first free cache port.
   void transfer(uint64_t bytes);
 
-  // Blocks found damaged in cache at destage: their data is gone, and reads
-  // report a data check until a host writes them again.
-  void mark_lost(uint16_t device, uint64_t block) { lost_.insert(lost_key(device, block)); }
+  // Blocks whose data is gone: found damaged in cache at destage, or on
+  // drives lost beyond what their parity group can rebuild. Reads report a
+  // data check until a host writes them again.
+  enum class LostReason { damaged_in_cache, drives_lost };
+  void mark_lost(uint16_t device, uint64_t block,
+                 LostReason reason = LostReason::damaged_in_cache) {
+    lost_[lost_key(device, block)] = reason;
+  }
   bool is_lost(uint16_t device, uint64_t block) const {
     return !lost_.empty() && lost_.count(lost_key(device, block)) != 0;
+  }
+  LostReason lost_reason(uint16_t device, uint64_t block) const {
+    return lost_.at(lost_key(device, block));
   }
   void clear_lost(uint16_t device, uint64_t block) {
     if (!lost_.empty()) lost_.erase(lost_key(device, block));
@@ -164,7 +172,7 @@ class Cache {
   static uint64_t lost_key(uint16_t device, uint64_t block) {
     return (uint64_t{device} << 48) | block;
   }
-  std::unordered_set<uint64_t> lost_;
+  std::unordered_map<uint64_t, LostReason> lost_;
   uint64_t write_pending_ = 0;
   uint64_t reserved_ = 0;        // reservations not yet turned into write-pending slots
   uint64_t next_ticket_ = 0;     // the next waiting writer's place in line

@@ -4,8 +4,9 @@
 
 #include <cmath>
 
+#include "systemc/common/sim_time.h"
 #include "systemc/log/log.h"
-#include "systemc/storage/drive.h"
+#include "systemc/storage/parity_group.h"
 
 namespace copysim::sc {
 
@@ -39,16 +40,24 @@ DiskAdapter::DiskAdapter(const sc_core::sc_module_name& name, const DiskAdapterC
 
 uint32_t DiskAdapter::attach(Drive&) { return next_port_++ % config_.ports; }
 
-void DiskAdapter::port_transfer(uint32_t port, uint64_t bytes) {
-  ports_.at(port).use(config_.port.duration(bytes));
-}
-
 void DiskAdapter::stage(Slot& slot, const Volume& volume, uint32_t first, uint32_t count) {
   processors_.execute(config_.command_cycles);
   wait(sc_core::sc_time(config_.command_overhead_us, sc_core::SC_US));
   std::vector<uint8_t> buffer(std::size_t{count} * kStoredBlockBytes);
-  volume.drive->read(volume.lba(slot.key.track, first), count, buffer);
-  port_transfer(volume.port, buffer.size());
+  const uint64_t lba = volume.lba(slot.key.track, first);
+  const GroupReadResult read = volume.group->read(lba, count, buffer);
+  for (uint64_t bad : read.unreadable) {
+    // Neither on its drive nor rebuildable: gone, and every read says so.
+    const uint64_t block = bad - volume.first_lba;
+    cache_.mark_lost(volume.device, block, Cache::LostReason::drives_lost);
+    ++stats_.blocks_lost;
+  }
+  if (!read.ok) {
+    log_error(*this,
+              "device {:#06x} track {}: {} blocks unreadable, {} has lost more drives "
+              "than its parity covers",
+              volume.device, slot.key.track, read.unreadable.size(), volume.group->name());
+  }
   cache_.transfer(buffer.size());
   // Blocks written by a host while the stage ran are newer than the drive's.
   for (uint32_t i = 0; i < count; ++i) {
@@ -132,18 +141,27 @@ void DiskAdapter::destage(Slot& slot, const Volume& volume) {
     const auto count = static_cast<uint32_t>(run.data.size() / kStoredBlockBytes);
     processors_.execute(config_.command_cycles);
     cache_.transfer(run.data.size());
-    port_transfer(volume.port, run.data.size());
     wait(sc_core::sc_time(config_.command_overhead_us, sc_core::SC_US));
     const uint64_t lba = volume.lba(slot.key.track, run.first);
-    for (DriveWriteResult r; !(r = volume.drive->write(lba, count, run.data)).ok;) {
-      // A medium error on write: reassign the block to a spare and write
-      // the whole run again; the data is still in cache, so nothing is lost.
-      ++stats_.write_reassigns;
+    // Medium errors on write are reassigned and rewritten by the group (the
+    // data is still in hand, so nothing is lost).
+    const GroupWriteResult r = volume.group->write(lba, count, run.data);
+    if (r.reassigned > 0) {
+      stats_.write_reassigns += r.reassigned;
       log_warning(*this,
-                  "medium error writing device {:#06x} track {} (drive block {}); "
-                  "reassigned and rewritten",
-                  volume.device, slot.key.track, r.bad_lba);
-      volume.drive->reassign(r.bad_lba);
+                  "medium error writing device {:#06x} track {}: {} block(s) reassigned and "
+                  "rewritten",
+                  volume.device, slot.key.track, r.reassigned);
+    }
+    for (uint64_t bad : r.lost) {
+      cache_.mark_lost(volume.device, bad - volume.first_lba, Cache::LostReason::drives_lost);
+      ++stats_.blocks_lost;
+    }
+    if (!r.lost.empty()) {
+      log_error(*this,
+                "device {:#06x} track {}: {} blocks not stored, {} has lost more drives "
+                "than its parity covers",
+                volume.device, slot.key.track, r.lost.size(), volume.group->name());
     }
     ++stats_.destages;
     stats_.blocks_destaged += count;

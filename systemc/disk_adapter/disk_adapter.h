@@ -16,6 +16,7 @@
 #include "systemc/common/resource.h"
 #include "systemc/cpu/processors.h"
 #include "systemc/drr/drr_unit.h"
+#include "systemc/storage/drive.h"
 #include "systemc/storage/volume.h"
 
 namespace copysim::sc {
@@ -37,6 +38,7 @@ struct DiskAdapterStats {
   uint64_t blocks_destaged = 0;
   uint64_t destage_data_checks = 0;  // blocks found damaged in cache at destage
   uint64_t write_reassigns = 0;      // medium errors on write, block reassigned
+  uint64_t blocks_lost = 0;          // on drives lost beyond their group's parity
   uint64_t copies = 0;
 };
 
@@ -68,13 +70,13 @@ class DiskAdapter : public sc_core::sc_module {
   const DiskAdapterConfig& config() const { return config_; }
   const DiskAdapterStats& stats() const { return stats_; }
   const std::vector<Resource>& ports() const { return ports_; }
+  Resource& port(uint32_t i) { return ports_.at(i); }
   DrrUnit& drr() { return *drr_; }
   std::size_t destage_queue_depth() const { return destage_queue_.size(); }
 
  private:
   void destage_stream();
   void destage(Slot& slot, const Volume& volume);
-  void port_transfer(uint32_t port, uint64_t bytes);
 
   DiskAdapterConfig config_;
   Cache& cache_;

@@ -7,7 +7,7 @@
 
 #include "systemc/common/sim_time.h"
 #include "systemc/log/log.h"
-#include "systemc/storage/drive.h"
+#include "systemc/storage/parity_group.h"
 
 namespace copysim::sc::fault {
 
@@ -21,7 +21,8 @@ std::pair<Drive*, uint64_t> locate(StorageArray& array, uint16_t device, uint64_
         fmt::format("{}: no block {} on device {:#06x}", array.name(), block, device));
   }
   const uint32_t bpt = v->geometry.blocks_per_track;
-  return {v->drive, v->lba(block / bpt, static_cast<uint32_t>(block % bpt))};
+  const auto at = v->group->place(v->lba(block / bpt, static_cast<uint32_t>(block % bpt)));
+  return {&v->group->drive(at.member), at.lba};
 }
 
 }  // namespace

@@ -202,8 +202,11 @@ IoStatus HostAdapter::read(uint32_t port_index, uint16_t device, uint64_t block,
     if (cache_.is_lost(device, block + i)) {
       status.result = IoResult::data_check;
       status.bad_block = block + i;
-      status.message = fmt::format("device {:#06x} block {}: lost at destage (damaged in cache)",
-                                   device, block + i);
+      status.message =
+          fmt::format("device {:#06x} block {}: {}", device, block + i,
+                      cache_.lost_reason(device, block + i) == Cache::LostReason::drives_lost
+                          ? "lost with the drives of its parity group (more than its parity covers)"
+                          : "lost at destage (damaged in cache)");
       break;
     }
     if (check != checkcode::BlockCheck::ok) {

@@ -165,14 +165,24 @@ std::optional<DriveScheduler> parse_drive_scheduler(std::string_view s) {
   return std::nullopt;
 }
 
-void Drive::submit(Command& c) {
+void Drive::submit(Command& c, uint64_t timeout_ps) {
+  c.done = false;
+  c.timed_out = false;
+  if (failed_) {
+    if (timeout_ps == 0) {
+      throw std::logic_error(fmt::format("drive {}: a command to a failed drive, no timer", name_));
+    }
+    // No answer will come: the initiator's timer ends the command.
+    c.timed_out = true;
+    c.arrival_ps = now_ps() + timeout_ps;
+    return;
+  }
   if (c.kind != Kind::reassign) {
     check_range(c.lba, c.blocks, c.kind == Kind::read ? c.out.size() : c.in.size());
   } else {
     check_range(c.lba, 1, kStoredBlockBytes);
   }
   if (queue_.size() + (busy_ ? 1 : 0) >= config_.queue_depth) ++stats_.tag_waits;
-  c.done = false;
   c.arrival_ps = now_ps();
   c.sequence = next_sequence_++;
   queue_.push_back(&c);
@@ -188,7 +198,20 @@ void Drive::submit(Command& c) {
 }
 
 void Drive::wait(Command& c) {
+  if (c.timed_out) {
+    if (c.arrival_ps > now_ps()) sc_core::wait(ps_time(c.arrival_ps - now_ps()));
+    c.done = true;
+    return;
+  }
   while (!c.done) sc_core::wait(c.finished);
+}
+
+std::vector<uint64_t> Drive::stored_lbas() const {
+  std::vector<uint64_t> lbas;
+  lbas.reserve(store_.size());
+  for (const auto& [lba, block] : store_) lbas.push_back(lba);
+  std::sort(lbas.begin(), lbas.end());
+  return lbas;
 }
 
 uint64_t Drive::overhead_ps() const {
@@ -239,11 +262,15 @@ Drive::Command* Drive::pick() {
       }
       return best;
     case DriveScheduler::satf: {
-      uint64_t best_ps = UINT64_MAX;
+      // Aged: a command's positioning time is discounted by a share of
+      // the time it has waited, so that a far one is not passed over for
+      // ever (Jacobson and Wilkes, HPL-CSP-91-7, "ASATF").
+      int64_t best_ps = INT64_MAX;
       for (auto it = queue_.begin(); it != tagged; ++it) {
         Command* c = *it;
         const uint64_t start = start_ps(*c, now);
-        const uint64_t t = start - now + positioning_ps(start, c->lba);
+        const int64_t t = int64_t(start - now + positioning_ps(start, c->lba)) -
+                          int64_t(config_.satf_age_weight * double(now - c->arrival_ps));
         if (t < best_ps || (t == best_ps && c->sequence < best->sequence)) {
           best = c;
           best_ps = t;
@@ -314,6 +341,10 @@ void Drive::run() {
 }
 
 void Drive::fill_formatted(uint64_t lba, std::span<uint8_t, kStoredBlockBytes> out) const {
+  if (format_ != nullptr) {
+    format_->fill(lba, out);
+    return;
+  }
   if (const auto la = formatted_address(lba)) {
     checkcode::format_block(out, *la);
   } else {
@@ -405,6 +436,11 @@ DriveWriteResult Drive::write(uint64_t lba, uint32_t blocks, std::span<const uin
 // host writing zeros, costs the store nothing. The zero scan fails on the
 // first non-zero byte, so blocks with data pay almost nothing for it.
 bool Drive::is_formatted(uint64_t lba, std::span<const uint8_t, kStoredBlockBytes> block) const {
+  if (format_ != nullptr) {
+    Block formatted;
+    format_->fill(lba, formatted);
+    return std::equal(block.begin(), block.end(), formatted.begin());
+  }
   if (const auto la = formatted_address(lba)) return checkcode::is_formatted_block(block, *la);
   return std::all_of(block.begin(), block.end(), [](uint8_t b) { return b == 0; });
 }

@@ -62,6 +62,7 @@ struct DriveConfig {
   uint32_t queue_depth = 32;  // tagged commands the drive accepts at once
   DriveScheduler scheduler = DriveScheduler::satf;
   double max_queue_wait_ms = 500.0;   // a command older than this is served next
+  double satf_age_weight = 0.0;       // satf: positioning discounted by this x waiting time
   uint32_t read_ahead_blocks = 2048;  // one buffer segment (1 MiB of 520-byte sectors)
 
   uint64_t blocks() const { return uint64_t{cylinders} * heads * blocks_per_track; }
@@ -92,6 +93,14 @@ struct DriveStats {
   uint64_t aged = 0;             // commands served first because of their age
 };
 
+// What an unwritten block holds, when a drive's owner (a parity group)
+// says so instead of the drive's own formatted extents.
+class DriveFormat {
+ public:
+  virtual ~DriveFormat() = default;
+  virtual void fill(uint64_t lba, std::span<uint8_t, checkcode::kStoredBlockBytes> out) const = 0;
+};
+
 // One command in a drive's queue. Submitted from any process; `out` and
 // `in` must stay valid until it is done.
 struct DriveCommand {
@@ -102,7 +111,9 @@ struct DriveCommand {
   std::span<uint8_t> out;       // read: blocks x 520 bytes
   std::span<const uint8_t> in;  // write: blocks x 520 bytes
   DriveWriteResult result;      // write: where a medium error stopped it
-  // Filled in by the drive.
+  // The initiator's timer ran out: the drive never answered (it failed).
+  bool timed_out = false;
+  // Filled in by the drive (for a timed-out command: when the timer ends).
   uint64_t arrival_ps = 0;
   uint64_t sequence = 0;
   bool done = false;
@@ -131,8 +142,18 @@ class Drive {
   // Queues a command and returns at once; the drive serves it in the order
   // its scheduler chooses. `wait` (from a thread process) returns when it
   // is done, its data copied.
-  void submit(DriveCommand& command);
+  // A failed drive never answers: its commands end when the initiator's
+  // `timeout_ps` runs out, with `timed_out` set.
+  void submit(DriveCommand& command, uint64_t timeout_ps = 0);
   static void wait(DriveCommand& command);
+
+  // Drive loss: from now on the drive answers nothing.
+  void fail() { failed_ = true; }
+  bool failed() const { return failed_; }
+  // Unwritten blocks read as `format` says (not owned; must outlive the drive).
+  void set_format(const DriveFormat* format) { format_ = format; }
+  // The blocks that differ from their formatted content, in order.
+  std::vector<uint64_t> stored_lbas() const;
 
   // From a thread process: wait for the arm, move, transfer, and copy the
   // blocks. `out`/`in` hold blocks x 520 bytes.
@@ -199,6 +220,8 @@ class Drive {
   std::vector<Command*> queue_;
   sc_core::sc_event queued_;
   bool server_started_ = false;
+  bool failed_ = false;
+  const DriveFormat* format_ = nullptr;
   bool busy_ = false;
   uint64_t service_end_ps_ = 0;
   bool sweeping_up_ = true;  // the elevator's direction

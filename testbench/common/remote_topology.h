@@ -38,6 +38,8 @@ struct RemoteTopologyConfig {
   uint64_t cache_slots = 1024;
   bool secondary_non_volatile = true;  // the secondary's cache survives a power loss
   nlohmann::json drive;                // the arrays' "drive" settings; empty: the defaults
+  // The arrays' parity groups: mirrored pairs, which any even drive count makes.
+  nlohmann::json parity_group = {{"raid", "raid1"}, {"data_drives", 1}};
   fw::ControllerConfig firmware;
 };
 
@@ -175,6 +177,7 @@ class RemoteTopology {
         {"drives", c.drives},
         {"volumes", volumes}};
     if (!c.drive.is_null()) a["drive"] = c.drive;
+    a["parity_group"] = c.parity_group;
     return a;
   }
 

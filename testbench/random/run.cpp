@@ -48,6 +48,16 @@ RemoteTopologyConfig Run::config(const Plan& p, const RunOptions& o) {
   c.return_links = 1;
   c.distance_km = p.distance_km;
   c.drives = p.drives;
+  // Every layout the plan's drive count makes: one drive alone, a mirror,
+  // RAID-5 2D+1P, RAID-6 2D+2P; small chunks, so that writes span chunks
+  // and fill whole stripes.
+  static constexpr const char* kLayouts[] = {"raid0", "raid1", "raid5", "raid6"};
+  const uint32_t layout = std::min<uint32_t>(p.drives, 4) - 1;
+  c.parity_group = {{"raid", kLayouts[layout]},
+                    {"data_drives", layout == 0   ? 1
+                                    : layout == 1 ? 1
+                                                  : 2},
+                    {"chunk_blocks", 32}};
   c.cache_slots = p.cache_slots;
   c.secondary_non_volatile = p.secondary_non_volatile;
   c.firmware.local_pairs.mutant_skip_copy_before_write = o.mutant_skip_copy_before_write;

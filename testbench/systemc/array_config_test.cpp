@@ -142,6 +142,7 @@ BOOST_AUTO_TEST_CASE(volumes_that_do_not_fit_or_collide_are_refused_when_the_arr
     try {
       StorageArray a("array", ArrayConfig::from_json(json::parse(R"({
         "drives": 1, "drive": {"cylinders": 1000},
+        "parity_group": {"raid": "raid0", "data_drives": 1},
         "volumes": [{"first_device": 1, "count": 2, "model": "3390-3"}]})")));
     } catch (const ConfigError& e) {
       return std::string(e.what());

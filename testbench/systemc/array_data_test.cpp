@@ -201,6 +201,7 @@ json small_config() {
     "cache": {"slots": 4},
     "host_adapters": {"count": 1, "ports": 2},
     "drives": 2,
+    "parity_group": {"raid": "raid1", "data_drives": 1},
     "volumes": [{"first_device": "0x0100", "count": 2, "model": "FBA", "tracks": 1000}]
   })");
 }
@@ -238,8 +239,10 @@ json read_after_fault(const std::function<void(StorageArray&, const Volume&)>& f
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_damaged_block_on_the_drive_reads_as_a_data_check_not_as_data) {
-  const json r = read_after_fault(
-      [](StorageArray&, const Volume& v) { v.drive->corrupt_block(v.first_lba + 103, 1234); });
+  const json r = read_after_fault([](StorageArray&, const Volume& v) {
+    const auto at = v.group->place(v.first_lba + 103);
+    v.group->drive(at.member).corrupt_block(at.lba, 1234);
+  });
   BOOST_TEST(r["result"] == "data check");
   BOOST_TEST(r["bad_block"] == 103);
   BOOST_TEST(!r["hit"].get<bool>());
@@ -250,7 +253,11 @@ BOOST_AUTO_TEST_CASE(a_damaged_block_on_the_drive_reads_as_a_data_check_not_as_d
 
 BOOST_AUTO_TEST_CASE(a_misdirected_block_reads_as_a_data_check_naming_the_address) {
   const json r = read_after_fault([](StorageArray&, const Volume& v) {
-    v.drive->misdirect_block(v.first_lba + 101, v.first_lba + 105);
+    // Blocks 101 and 105 lie in one chunk, so on one drive.
+    const auto from = v.group->place(v.first_lba + 101);
+    const auto to = v.group->place(v.first_lba + 105);
+    if (from.member != to.member) throw std::logic_error("blocks 101 and 105 on two drives");
+    v.group->drive(from.member).misdirect_block(from.lba, to.lba);
   });
   BOOST_TEST(r["result"] == "data check");
   BOOST_TEST(r["bad_block"] == 105);

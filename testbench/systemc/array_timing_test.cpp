@@ -32,6 +32,7 @@ json base_config() {
     "disk_adapters": {"count": 1, "ports": 1, "command_overhead_us": 5, "command_cycles": 5000,
                       "port": {"clock_mhz": 150, "width_bytes": 8, "latency_cycles": 0}},
     "drives": 1,
+    "parity_group": {"raid": "raid0", "data_drives": 1},
     "drive": {"rpm": 15000, "cylinders": 100000, "heads": 8, "blocks_per_track": 1200,
               "track_to_track_ms": 0.2, "full_stroke_ms": 7.0, "head_switch_ms": 0.1,
               "controller_overhead_us": 10},
@@ -213,6 +214,7 @@ json throughput_config() {
     "disk_adapters": {"count": 2, "ports": 4, "destage_streams": 64,
                       "port": {"clock_mhz": 150, "width_bytes": 8, "latency_cycles": 0}},
     "drives": 64,
+    "parity_group": {"raid": "raid0", "data_drives": 1},
     "volumes": [{"first_device": "0x0100", "count": 64, "model": "FBA", "tracks": 100000}]
   })");
 }

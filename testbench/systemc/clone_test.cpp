@@ -427,7 +427,8 @@ BOOST_AUTO_TEST_CASE(a_failed_track_copy_fails_the_host_io_that_needs_it) {
     // A bit flipped on the media of source track 5: its copy through the
     // DRR unit finds the check code wrong.
     const sc::Volume* v = t.array().volume(SRC);
-    v->drive->corrupt_block(v->lba(5, 0), 9);
+    const auto at = v->group->place(v->lba(5, 0));
+    v->group->drive(at.member).corrupt_block(at.lba, 9);
     t.command(fw::kCreateClone, SRC, DST);
     t.command(fw::kActivateClone, SRC, DST);
     std::vector<uint8_t> data(512);

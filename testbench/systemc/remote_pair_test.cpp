@@ -40,6 +40,7 @@ json description(const char* device) {
   return json::parse(fmt::format(R"({{
     "cache": {{"slots": 1024}},
     "drives": 2,
+    "parity_group": {{"raid": "raid1", "data_drives": 1}},
     "volumes": [{{"first_device": "{}", "count": 1, "model": "FBA", "tracks": {}}}]}})",
                                  device, kTracks));
 }
@@ -346,13 +347,15 @@ BOOST_AUTO_TEST_CASE(terminating_a_pair_mid_copy_lets_the_copy_end_then_frees_ev
     wait(sc_core::sc_time(2, sc_core::SC_MS));  // the initial copy is under way
     t.link.set_up(false);                       // and its sends in flight fail
     const std::string terminated = t.command(fw::kTerminatePair).message;
-    wait(sc_core::sc_time(30, sc_core::SC_MS));
-    t.link.set_up(true);
-    // Data movers still staging their tracks from the drive send them before
-    // they see the stop: the copy ends when the last of them is done.
+    // Data movers still staging their tracks from the drives send them before
+    // they see the stop: the copy ends when the last of them is done, and
+    // until then the secondary stays protected.
+    const bool ending = t.controller.masters().in_use() > 0;
     const bool protected_while_ending =
         t.secondary.write(0, 0x0200, 0, 8, std::vector<uint8_t>(8 * 512)).result ==
         IoResult::write_protected;
+    wait(sc_core::sc_time(30, sc_core::SC_MS));
+    t.link.set_up(true);
     while (t.controller.masters().in_use() > 0) wait(sc_core::sc_time(1, sc_core::SC_MS));
     std::vector<uint8_t> data(8 * 512, 0x42);
     const IoStatus w = t.secondary.write(0, 0x0200, 0, 8, data);
@@ -364,10 +367,12 @@ BOOST_AUTO_TEST_CASE(terminating_a_pair_mid_copy_lets_the_copy_end_then_frees_ev
                 {"secondary_write", std::string(to_string(w.result))},
                 {"masters", t.controller.masters().in_use()},
                 {"movers", t.controller.data_movers().in_use()},
+                {"ending", ending},
                 {"protected_while_ending", protected_while_ending}};
   });
   BOOST_TEST(r["terminated"] == "pair 0x0100 terminated: simplex");
   BOOST_TEST(r["state"] == "simplex");
+  BOOST_TEST(r["ending"].get<bool>());
   BOOST_TEST(r["protected_while_ending"].get<bool>());  // the copy still writes there
   BOOST_TEST(r["bitmap_bytes"] == 0);
   BOOST_TEST(r["secondary_write"] == "ok");

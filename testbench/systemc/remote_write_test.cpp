@@ -28,6 +28,7 @@ json array_description(const char* first_device) {
   return json::parse(fmt::format(R"({{
     "cache": {{"slots": 64}},
     "drives": 2,
+    "parity_group": {{"raid": "raid1", "data_drives": 1}},
     "volumes": [{{"first_device": "{}", "count": 2, "model": "FBA", "tracks": 1000}}]}})",
                                  first_device));
 }
