@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cctype>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,8 @@
 #include "driver/engine/server.h"
 #include "systemc/config/json_reader.h"
 #include "systemc/log/log.h"
+#include "tools/copysim/config/describe.h"
+#include "tools/copysim/config/render.h"
 #include "tools/copysim/drr_demo.h"
 #include "tools/copysim/run/runner.h"
 #include "tools/copysim/scenario/scenario.h"
@@ -63,6 +66,27 @@ int report(const std::string& dir) {
   }
   std::cout << summary.rdbuf();
   return 0;
+}
+
+// `copysim config`: a description with every default filled in, each value
+// with its unit and source; without a file, every default.
+int show_config(const std::string& file, const std::string& format) {
+  namespace config = copysim::config;
+  const config::Format f = format == "json"       ? config::Format::json
+                           : format == "markdown" ? config::Format::markdown
+                                                  : config::Format::table;
+  try {
+    const config::Description d =
+        file.empty() ? config::describe_defaults() : config::describe_file(file);
+    const std::string text = config::render(d, f);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  } catch (const config::ConfigFileError& e) {
+    fmt::print(stderr, "copysim config: {}\n", e.what());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "copysim config: {}: {}\n", file, e.what());
+  }
+  return 2;
 }
 
 }  // namespace
@@ -148,8 +172,23 @@ int sc_main(int argc, char* argv[]) {
   serve_cmd->add_option("--tcp", serve_options.tcp_port, "Also listen on 127.0.0.1:PORT")
       ->check(CLI::Range(1, 65535));
 
+  // config
+  std::string config_file, config_format = "table";
+  CLI::App* config_cmd = app.add_subcommand(
+      "config",
+      "Print an array description, a topology or a scenario's topology with every default "
+      "filled in, each value with its unit and source (docs/CONFIGURATION.md); without a file, "
+      "every default");
+  config_cmd->add_option("file", config_file,
+                         "Array description or topology (JSON), or scenario (YAML or JSON)");
+  config_cmd
+      ->add_option("--format", config_format,
+                   "table, json (the description itself, which reads back) or markdown")
+      ->check(CLI::IsMember({"table", "json", "markdown"}));
+
   CLI11_PARSE(app, argc, argv);
   copysim::sc::set_log_level(levels.at(log_level));
+  if (config_cmd->parsed()) return show_config(config_file, config_format);
   if (serve_cmd->parsed()) return serve(topology_file, serve_options);
   if (report_cmd->parsed()) return report(report_dir);
   if (sweep->parsed()) {
