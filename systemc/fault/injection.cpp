@@ -62,6 +62,24 @@ uint64_t hold_cache(StorageArray& array, uint64_t duration_ps) {
   return held.size();
 }
 
+void lose_drive(StorageArray& array, uint32_t drive, std::optional<uint64_t> rebuild_after_ps) {
+  const uint32_t width = array.config().parity_group.width();
+  if (drive >= array.config().drives) {
+    throw std::out_of_range(
+        fmt::format("{}: no drive {} (it has {})", array.name(), drive, array.config().drives));
+  }
+  ParityGroup& group = array.parity_group(drive / width);
+  const uint32_t member = drive % width;
+  group.fail_drive(member);
+  log_warning(array, "fault: drive {} ({} member {}) stops answering", drive, group.name(), member);
+  if (!rebuild_after_ps) return;
+  sc_core::sc_spawn([&group, member, after = *rebuild_after_ps] {
+    sc_core::wait(ps_time(after));
+    if (!group.failed(member)) group.probe(member);
+    if (group.failed(member) && !group.rebuilding()) group.rebuild(member);
+  });
+}
+
 void corrupt_next_frames(FcLinkDirection& d, uint64_t frames) {
   for (uint64_t k = 0; k < frames; ++k) d.corrupt_frame(d.frames_sent() + k);
 }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "systemc/array/storage_array.h"
@@ -25,6 +26,12 @@ void occupy_processors(StorageArray& array, uint64_t duration_ps);
 // From a thread process: other work pins every cache slot it can get
 // until `duration_ps` from now, then lets them go. Returns the slots held.
 uint64_t hold_cache(StorageArray& array, uint64_t duration_ps);
+// Drive loss: array drive `drive` (numbered across the array; drive d is
+// member d mod w of parity group d / w) stops answering. The disk adapter
+// finds it by its timeout. With `rebuild_after_ps`, that long after the
+// loss the array checks the drive (finding it failed if no IO has) and
+// rebuilds it onto a spare at the group's rate (spawned; returns at once).
+void lose_drive(StorageArray& array, uint32_t drive, std::optional<uint64_t> rebuild_after_ps);
 // The next `frames` frames sent in direction `d` fail their CRC.
 void corrupt_next_frames(FcLinkDirection& d, uint64_t frames);
 // A power loss: `links` go dark and the array's volatile cache loses its

@@ -168,6 +168,7 @@ std::optional<DriveScheduler> parse_drive_scheduler(std::string_view s) {
 void Drive::submit(Command& c, uint64_t timeout_ps) {
   c.done = false;
   c.timed_out = false;
+  c.timeout_ps = timeout_ps;
   if (failed_) {
     if (timeout_ps == 0) {
       throw std::logic_error(fmt::format("drive {}: a command to a failed drive, no timer", name_));
@@ -198,12 +199,26 @@ void Drive::submit(Command& c, uint64_t timeout_ps) {
 }
 
 void Drive::wait(Command& c) {
+  while (!c.done && !c.timed_out) sc_core::wait(c.finished);
   if (c.timed_out) {
     if (c.arrival_ps > now_ps()) sc_core::wait(ps_time(c.arrival_ps - now_ps()));
     c.done = true;
-    return;
   }
-  while (!c.done) sc_core::wait(c.finished);
+}
+
+void Drive::fail() {
+  failed_ = true;
+  auto abandon = [](Command& c) {
+    if (c.timeout_ps == 0) {
+      throw std::logic_error("a command to a failing drive, no timer");
+    }
+    c.timed_out = true;
+    c.arrival_ps += c.timeout_ps;  // when the initiator gives up
+    c.finished.notify(sc_core::SC_ZERO_TIME);
+  };
+  for (Command* c : queue_) abandon(*c);
+  queue_.clear();
+  if (busy_ && in_service_ != nullptr) abandon(*in_service_);
 }
 
 std::vector<uint64_t> Drive::stored_lbas() const {
@@ -262,15 +277,11 @@ Drive::Command* Drive::pick() {
       }
       return best;
     case DriveScheduler::satf: {
-      // Aged: a command's positioning time is discounted by a share of
-      // the time it has waited, so that a far one is not passed over for
-      // ever (Jacobson and Wilkes, HPL-CSP-91-7, "ASATF").
-      int64_t best_ps = INT64_MAX;
+      uint64_t best_ps = UINT64_MAX;
       for (auto it = queue_.begin(); it != tagged; ++it) {
         Command* c = *it;
         const uint64_t start = start_ps(*c, now);
-        const int64_t t = int64_t(start - now + positioning_ps(start, c->lba)) -
-                          int64_t(config_.satf_age_weight * double(now - c->arrival_ps));
+        const uint64_t t = start - now + positioning_ps(start, c->lba);
         if (t < best_ps || (t == best_ps && c->sequence < best->sequence)) {
           best = c;
           best_ps = t;
@@ -317,6 +328,7 @@ void Drive::run() {
     Command* c = pick();
     queue_.erase(std::find(queue_.begin(), queue_.end(), c));
     busy_ = true;
+    in_service_ = c;
     const uint64_t now = now_ps();
     const uint64_t start = start_ps(*c, now);
     const uint64_t end = start + service_ps(*c, start);
@@ -334,6 +346,8 @@ void Drive::run() {
         c->kind == Kind::reassign ? 0 : c->blocks;
     sc_core::wait(ps_time(end - now));
     busy_ = false;
+    in_service_ = nullptr;
+    if (c->timed_out) continue;  // the drive failed meanwhile: no answer, no data
     apply(*c);
     c->done = true;
     c->finished.notify(sc_core::SC_ZERO_TIME);

@@ -62,7 +62,6 @@ struct DriveConfig {
   uint32_t queue_depth = 32;  // tagged commands the drive accepts at once
   DriveScheduler scheduler = DriveScheduler::satf;
   double max_queue_wait_ms = 500.0;   // a command older than this is served next
-  double satf_age_weight = 0.0;       // satf: positioning discounted by this x waiting time
   uint32_t read_ahead_blocks = 2048;  // one buffer segment (1 MiB of 520-byte sectors)
 
   uint64_t blocks() const { return uint64_t{cylinders} * heads * blocks_per_track; }
@@ -113,6 +112,7 @@ struct DriveCommand {
   DriveWriteResult result;      // write: where a medium error stopped it
   // The initiator's timer ran out: the drive never answered (it failed).
   bool timed_out = false;
+  uint64_t timeout_ps = 0;  // the initiator's timer, from submission
   // Filled in by the drive (for a timed-out command: when the timer ends).
   uint64_t arrival_ps = 0;
   uint64_t sequence = 0;
@@ -148,7 +148,9 @@ class Drive {
   static void wait(DriveCommand& command);
 
   // Drive loss: from now on the drive answers nothing.
-  void fail() { failed_ = true; }
+  // Commands queued or in service are never answered either: each ends
+  // when its initiator's timer runs out.
+  void fail();
   bool failed() const { return failed_; }
   // Unwritten blocks read as `format` says (not owned; must outlive the drive).
   void set_format(const DriveFormat* format) { format_ = format; }
@@ -223,6 +225,7 @@ class Drive {
   bool failed_ = false;
   const DriveFormat* format_ = nullptr;
   bool busy_ = false;
+  Command* in_service_ = nullptr;
   uint64_t service_end_ps_ = 0;
   bool sweeping_up_ = true;  // the elevator's direction
   uint64_t next_sequence_ = 0;

@@ -276,9 +276,64 @@ void ParityGroup::update(uint64_t len, uint32_t index, const uint8_t* delta,
 
 // `rows` holds, for every member that could be read, its blocks
 // [offset, offset + blocks) of the stripe; fills in the data members that
-// are missing. Returns false when too many are missing for the code.
-bool ParityGroup::reconstruct(uint64_t stripe, uint64_t, uint32_t blocks,
-                              std::map<uint32_t, std::vector<uint8_t>>& rows) const {
+// are missing. A data block read that fails its check code is not used:
+// it is one more erasure in its row, rebuilt (and repaired in `rows`) when
+// the code still covers the row. Returns the rows that could not be
+// rebuilt (their missing blocks are zeros, which fail every check).
+std::vector<bool> ParityGroup::reconstruct(uint64_t stripe, uint64_t offset, uint32_t blocks,
+                                           std::map<uint32_t, std::vector<uint8_t>>& rows) const {
+  const uint32_t d = config_.data_drives;
+  const uint64_t stripe_first = stripe * config_.chunk_blocks * d;
+  std::vector<std::vector<uint32_t>> damaged(blocks);  // data members, per row
+  bool any = false;
+  for (uint32_t i = 0; i < d; ++i) {
+    const auto it = rows.find(member_of(stripe, i));
+    if (it == rows.end()) continue;
+    for (uint32_t b = 0; b < blocks; ++b) {
+      const auto la = address_of(stripe_first + uint64_t{i} * config_.chunk_blocks + offset + b);
+      const auto block = std::span(it->second).subspan(std::size_t{b} * B, B).first<B>();
+      if (la && checkcode::verify(block, *la) != checkcode::BlockCheck::ok) {
+        damaged[b].push_back(it->first);
+        any = true;
+      }
+    }
+  }
+  std::vector<bool> lost(blocks, false);
+  std::vector<uint32_t> absent;
+  for (uint32_t i = 0; i < d; ++i) {
+    if (!rows.count(member_of(stripe, i))) absent.push_back(member_of(stripe, i));
+  }
+  if (!any) {
+    if (!reconstruct_rows(stripe, blocks, rows)) {
+      lost.assign(blocks, true);
+      for (uint32_t m : absent) rows[m].assign(std::size_t{blocks} * B, 0);
+    }
+    return lost;
+  }
+  // Row by row, leaving out the damaged blocks.
+  for (uint32_t m : absent) rows[m].assign(std::size_t{blocks} * B, 0);
+  for (uint32_t b = 0; b < blocks; ++b) {
+    std::map<uint32_t, std::vector<uint8_t>> one;
+    for (const auto& [m, row] : rows) {
+      if (std::find(absent.begin(), absent.end(), m) != absent.end()) continue;
+      if (std::find(damaged[b].begin(), damaged[b].end(), m) != damaged[b].end()) continue;
+      one[m].assign(row.begin() + std::ptrdiff_t(b * B), row.begin() + std::ptrdiff_t((b + 1) * B));
+    }
+    if (!reconstruct_rows(stripe, 1, one)) {
+      lost[b] = true;
+      continue;
+    }
+    for (uint32_t m : absent)
+      std::copy_n(one[m].begin(), B, rows[m].begin() + std::ptrdiff_t(b * B));
+    for (uint32_t m : damaged[b]) {
+      std::copy_n(one[m].begin(), B, rows[m].begin() + std::ptrdiff_t(b * B));
+    }
+  }
+  return lost;
+}
+
+bool ParityGroup::reconstruct_rows(uint64_t stripe, uint32_t blocks,
+                                   std::map<uint32_t, std::vector<uint8_t>>& rows) const {
   const uint32_t d = config_.data_drives;
   const std::size_t len = std::size_t{blocks} * B;
   std::vector<uint32_t> missing;  // data indexes
@@ -389,7 +444,11 @@ bool ParityGroup::run(std::vector<std::unique_ptr<DriveCommand>>& commands,
   };
   port_time(true);  // data to the drives first
   const auto timeout = static_cast<uint64_t>(config_.drive_timeout_ms * 1e9);
+  // The drive each command went to: a spare may take a member's place
+  // while a command to the lost drive is still timing out.
+  std::vector<Drive*> sent_to;
   for (std::size_t k = 0; k < commands.size(); ++k) {
+    sent_to.push_back(drives_[members[k]]);
     drives_[members[k]]->submit(*commands[k], timeout);
     (commands[k]->kind == DriveCommand::Kind::write ? stats_.drive_writes : stats_.drive_reads) +=
         1;
@@ -400,6 +459,7 @@ bool ParityGroup::run(std::vector<std::unique_ptr<DriveCommand>>& commands,
     if (!commands[k]->timed_out) continue;
     answered = false;
     ++stats_.drive_timeouts;
+    if (sent_to[k] != drives_[members[k]]) continue;  // already replaced by a spare
     if (failed_.insert(members[k]).second) {
       write_log_line(
           LogLevel::error, name_,
@@ -519,14 +579,19 @@ GroupReadResult ParityGroup::read_once(uint64_t lba, uint32_t blocks, std::span<
     const Piece& p = *rebuilt[k];
     ++stats_.degraded_reads;
     auto dst = out.subspan(p.pos * B, std::size_t{p.count} * B);
-    if (parity_rows() > 0 && reconstruct(p.stripe, p.offset, p.count, rows[k])) {
-      const auto& row = rows[k][member_of(p.stripe, p.index)];
-      std::copy(row.begin(), row.end(), dst.begin());
-    } else {
-      // Beyond what the code covers: the blocks are gone, and say so.
-      std::fill(dst.begin(), dst.end(), uint8_t{0});
-      stats_.unreadable_blocks += p.count;
-      for (uint32_t b = 0; b < p.count; ++b) result.unreadable.push_back(lba + p.pos + b);
+    std::vector<bool> lost(p.count, true);
+    if (parity_rows() > 0) lost = reconstruct(p.stripe, p.offset, p.count, rows[k]);
+    for (uint32_t b = 0; b < p.count; ++b) {
+      auto block = dst.subspan(std::size_t{b} * B, B);
+      if (!lost[b]) {
+        const auto& row = rows[k][member_of(p.stripe, p.index)];
+        std::copy_n(row.begin() + std::ptrdiff_t(b * B), B, block.begin());
+        continue;
+      }
+      // Beyond what the code covers: the block is gone, and says so.
+      std::fill(block.begin(), block.end(), uint8_t{0});
+      ++stats_.unreadable_blocks;
+      result.unreadable.push_back(lba + p.pos + b);
     }
   }
   result.ok = result.unreadable.empty();
@@ -555,7 +620,7 @@ bool ParityGroup::peek(uint64_t lba, std::span<uint8_t, kStoredBlockBytes> out) 
     rows[m].resize(B);
     drives_[m]->peek(at.lba, std::span(rows[m]).first<kStoredBlockBytes>());
   }
-  if (!reconstruct(stripe, at.lba % config_.chunk_blocks, 1, rows)) return false;
+  if (reconstruct(stripe, at.lba % config_.chunk_blocks, 1, rows)[0]) return false;
   std::copy_n(rows[at.member].begin(), B, out.begin());
   return true;
 }
@@ -725,7 +790,9 @@ bool ParityGroup::write_stripes(const std::vector<Piece>& pieces, uint64_t lba,
       // The whole data of rows [lo, hi): new pieces over the old (rebuilt
       // where a drive is gone), then the parity from all of it.
       std::map<uint32_t, std::vector<uint8_t>> data = s.old_rows;
-      if (s.degraded && !s.full && !reconstruct(s.stripe, lo, hi - lo, data)) {
+      const auto rebuilt_rows =
+          s.degraded && !s.full ? reconstruct(s.stripe, lo, hi - lo, data) : std::vector<bool>{};
+      if (std::find(rebuilt_rows.begin(), rebuilt_rows.end(), true) != rebuilt_rows.end()) {
         // More drives lost than the code covers: the stripe is gone. What
         // lands on surviving drives is written; the rest is lost, loudly.
         for (const Piece* p : s.pieces) {
@@ -804,11 +871,27 @@ void ParityGroup::fail_drive(uint32_t member) {
   drives_[member]->fail();
 }
 
+bool ParityGroup::probe(uint32_t member) {
+  if (failed_.count(member)) return false;
+  std::vector<uint8_t> block(B);
+  std::vector<std::unique_ptr<DriveCommand>> commands;
+  commands.push_back(command(DriveCommand::Kind::read, 0, 1));
+  commands.back()->out = block;
+  return run(commands, {member});
+}
+
 void ParityGroup::rebuild(uint32_t member) {
   if (!failed_.count(member)) {
     throw std::logic_error(fmt::format("{}: member {} has not failed", name_, member));
   }
   if (rebuilding_) throw std::logic_error(fmt::format("{}: a rebuild is running", name_));
+  if (!rebuildable()) {
+    write_log_line(LogLevel::error, name_,
+                   fmt::format("no rebuild of member {}: more drives lost than the group's code "
+                               "covers",
+                               member));
+    return;
+  }
   spares_.push_back(std::make_unique<Drive>(fmt::format("{}.spare{}", name_, spares_.size()),
                                             drives_[member]->config()));
   drives_[member] = spares_.back().get();
@@ -857,8 +940,15 @@ void ParityGroup::rebuild(uint32_t member) {
       for (const auto& [m, row] : whole) {
         rows[m].assign(row.begin() + std::ptrdiff_t(at), row.begin() + std::ptrdiff_t(at + len));
       }
-      if (!reconstruct(s, 0, chunk, rows)) {
-        throw std::logic_error(fmt::format("{}: stripe {} cannot be rebuilt", name_, s));
+      const auto unrebuilt = reconstruct(s, 0, chunk, rows);
+      if (const auto bad = std::count(unrebuilt.begin(), unrebuilt.end(), true); bad > 0) {
+        // A damaged block on a survivor where the code has nothing left:
+        // the row's lost block is written as zeros, which read as a data check.
+        stats_.unrebuilt_blocks += uint64_t(bad);
+        write_log_line(LogLevel::error, name_,
+                       fmt::format("stripe {}: {} blocks of member {} cannot be rebuilt (a "
+                                   "damaged block beside them); they will read as data checks",
+                                   s, bad, member));
       }
       const Slot slot = role(member, s);
       if (slot.role == Role::data) {

@@ -77,6 +77,7 @@ struct ParityGroupStats {
   uint64_t write_reassigns = 0;    // drive medium errors on write, reassigned
   uint64_t stripe_lock_waits = 0;
   uint64_t rebuilt_stripes = 0;
+  uint64_t unrebuilt_blocks = 0;    // damaged beside a lost drive: written as unreadable
   uint64_t recomputed_stripes = 0;  // old data failed its check: parity from the whole stripe
   uint64_t drive_timeouts = 0;      // commands a failed drive never answered
 };
@@ -145,6 +146,10 @@ class ParityGroup {
   // not answer within the timeout marks it failed; reads are rebuilt
   // from the rest of their stripe from then on.
   void fail_drive(uint32_t member);  // the fault: the drive stops answering
+  // From a thread process: the adapter's periodic check of a member (a
+  // one-block read); a member that does not answer is marked failed.
+  // Returns whether it answered.
+  bool probe(uint32_t member);
   bool failed(uint32_t member) const { return failed_.count(member) != 0; }
   std::size_t failed_drives() const { return failed_.size(); }
   // From a thread process: replaces the failed `member` by a spare (a fresh
@@ -178,8 +183,10 @@ class ParityGroup {
   void encode(uint64_t len, std::vector<const uint8_t*> data, std::vector<uint8_t*> parity) const;
   void update(uint64_t len, uint32_t index, const uint8_t* delta,
               std::vector<uint8_t*> parity) const;
-  bool reconstruct(uint64_t stripe, uint64_t offset, uint32_t blocks,
-                   std::map<uint32_t, std::vector<uint8_t>>& rows) const;
+  std::vector<bool> reconstruct(uint64_t stripe, uint64_t offset, uint32_t blocks,
+                                std::map<uint32_t, std::vector<uint8_t>>& rows) const;
+  bool reconstruct_rows(uint64_t stripe, uint32_t blocks,
+                        std::map<uint32_t, std::vector<uint8_t>>& rows) const;
   // Parity rows [lo, hi) of a stripe: what one operation reads and writes
   // together. Operations whose rows overlap run one after the other, in
   // the order they asked; others run at once.

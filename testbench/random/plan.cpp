@@ -100,6 +100,10 @@ void add_faults(Plan& p, Dice& d) {
       s.value = d.pick(0, 1u << 30);  // a block, modulo the volume's size
     } else if (kind == "fault.power_loss") {
       s.value = d.pick(1000, 30000);  // us down
+    } else if (kind == "fault.drive_loss") {
+      s.a = static_cast<uint32_t>(d.pick(0, 1));             // primary or secondary array
+      s.b = static_cast<uint32_t>(d.pick(0, p.drives - 1));  // which drive
+      s.value = d.pick(0, 1) ? d.pick(1000, 30000) : 0;      // rebuild after us, or never
     } else if (kind == "fault.cpu_busy" || kind == "fault.cache_full") {
       s.a = static_cast<uint32_t>(d.pick(0, 1));  // primary or secondary array
       s.value = d.pick(100, 10000);               // us

@@ -17,7 +17,7 @@ inline const std::vector<std::string>& fault_classes() {
   static const std::vector<std::string> classes = {
       "fault.link_down",   "fault.frame_corrupt", "fault.frame_drop",  "fault.frame_delay",
       "fault.credit_loss", "fault.media_error",   "fault.write_error", "fault.cpu_busy",
-      "fault.cache_full",  "fault.wrong_state",   "fault.power_loss"};
+      "fault.cache_full",  "fault.wrong_state",   "fault.power_loss",  "fault.drive_loss"};
   return classes;
 }
 

@@ -53,11 +53,15 @@ RemoteTopologyConfig Run::config(const Plan& p, const RunOptions& o) {
   // and fill whole stripes.
   static constexpr const char* kLayouts[] = {"raid0", "raid1", "raid5", "raid6"};
   const uint32_t layout = std::min<uint32_t>(p.drives, 4) - 1;
+  // A lost drive is found within the run (20 ms), and drives are small
+  // (100 cylinders, 500 MB) so that a rebuild has stripes to get through.
+  const uint32_t data_drives = layout < 2 ? 1 : 2;
   c.parity_group = {{"raid", kLayouts[layout]},
-                    {"data_drives", layout == 0   ? 1
-                                    : layout == 1 ? 1
-                                                  : 2},
-                    {"chunk_blocks", 32}};
+                    {"data_drives", data_drives},
+                    {"chunk_blocks", 32},
+                    {"drive_timeout_ms", 20},
+                    {"rebuild_mb_per_s", 200}};
+  c.drive = {{"cylinders", 100}};
   c.cache_slots = p.cache_slots;
   c.secondary_non_volatile = p.secondary_non_volatile;
   c.firmware.local_pairs.mutant_skip_copy_before_write = o.mutant_skip_copy_before_write;

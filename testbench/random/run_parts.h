@@ -4,6 +4,7 @@
 // and the end checks). Only run.h is for users.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -163,6 +164,7 @@ class Run {
   std::vector<CloneRole> clones_;
   std::vector<uint32_t> sources_;  // volumes hosts write
   std::set<std::pair<uint16_t, uint64_t>> damaged_;
+  std::array<int, 2> lost_drive_{};  // per array (primary, secondary): a drive lost
   uint64_t media_errors_ = 0;
   bool errors_explained_ = false;  // a media error or lost frames were injected
   uint64_t other_failures_ = 0;

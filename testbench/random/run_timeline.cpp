@@ -131,6 +131,19 @@ void Run::inject(const Step& s) {
               options_.mutant_secondary_keeps_quiet ? std::vector<uint16_t>{} : v);
         });
     if (!lost.empty()) react("secondary lost write-pending data (volumes)", lost.size());
+  } else if (s.action == "fault.drive_loss") {
+    // Only where the layout covers it (a single drive has no redundancy),
+    // and one drive per array: the randomized runs check that no byte is
+    // lost while a group is degraded and rebuilt. Losses beyond the code
+    // are checked in parity_group_test.
+    const uint32_t which = s.a % 2;
+    if (plan_.drives >= 2 && lost_drive_[which] == 0) {
+      lost_drive_[which] = 1;
+      std::optional<uint64_t> rebuild;
+      if (s.value > 0) rebuild = s.value * kPsPerUs;
+      sc::fault::lose_drive(array(which), s.b % plan_.drives, rebuild);
+      react("drives lost (found by their timeout)", 1);
+    }
   } else if (s.action == "fault.write_error") {
     sc::fault::fail_next_write(topology_.primary(), primary_of(sources_.at(s.a % sources_.size())),
                                s.value % volume_blocks());

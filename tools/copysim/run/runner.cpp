@@ -281,6 +281,14 @@ class Run {
       sc::fault::fail_next_write(*a->array, e.volume, e.block);
       return fmt::format("the next write of {:#06x} block {} fails", e.volume, e.block);
     }
+    if (e.action == "fault.drive_loss") {
+      std::optional<uint64_t> rebuild;
+      if (e.rebuild_after_ms >= 0) rebuild = static_cast<uint64_t>(e.rebuild_after_ms * 1e9);
+      sc::fault::lose_drive(*a->array, e.drive, rebuild);
+      return rebuild ? fmt::format("drive {} lost; rebuilt onto a spare from {} ms after", e.drive,
+                                   e.rebuild_after_ms)
+                     : fmt::format("drive {} lost", e.drive);
+    }
     if (e.action == "fault.cpu_busy") {
       sc::fault::occupy_processors(*a->array, ps);
       return fmt::format("every processor busy for {} us", e.us);

@@ -48,8 +48,8 @@ const std::set<std::string> kLinkFaults = {"fault.link_down",     "fault.link_up
                                            "fault.frame_corrupt", "fault.frame_drop",
                                            "fault.frame_delay",   "fault.credit_loss"};
 const std::set<std::string> kArrayFaults = {"fault.media_error", "fault.write_error",
-                                            "fault.cpu_busy", "fault.cache_full",
-                                            "fault.power_loss"};
+                                            "fault.cpu_busy",    "fault.cache_full",
+                                            "fault.power_loss",  "fault.drive_loss"};
 bool is_fault(const std::string& action) {
   return kLinkFaults.count(action) != 0 || kArrayFaults.count(action) != 0;
 }
@@ -321,6 +321,11 @@ Scenario parse(const std::string& text, const std::string& file,
         m.require("us");
         m.read("us", e.us, 0.0, 1e9);
       }
+      if (e.action == "fault.drive_loss") {
+        m.require("drive");
+        m.read("drive", e.drive, 0, 100000);
+        m.read("rebuild_after_ms", e.rebuild_after_ms, 0.0, 1e8);
+      }
       if (e.action == "fault.media_error" || e.action == "fault.write_error") {
         m.require("volume");
         m.require("block");
@@ -410,6 +415,10 @@ nlohmann::json Scenario::as_run() const {
     nlohmann::json o = {{"at_ms", e.at_ms}, {"do", e.action}};
     if (kLinkFaults.count(e.action) != 0) o["link"] = e.link;
     if (kArrayFaults.count(e.action) != 0) o["array"] = e.array;
+    if (e.action == "fault.drive_loss") {
+      o["drive"] = e.drive;
+      if (e.rebuild_after_ms >= 0) o["rebuild_after_ms"] = e.rebuild_after_ms;
+    }
     if (e.action == "fault.media_error" || e.action == "fault.write_error") {
       o["volume"] = fmt::format("{:#06x}", e.volume);
       o["block"] = e.block;

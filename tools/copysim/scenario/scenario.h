@@ -61,7 +61,9 @@ struct TimelineEntry {
   uint64_t block = 0;
   uint64_t count = 1;
   double us = 0;
-  std::string where;  // file:line of the entry, for reports
+  uint32_t drive = 0;            // fault.drive_loss: the array's drive number
+  double rebuild_after_ms = -1;  // fault.drive_loss: rebuild onto a spare after (< 0: never)
+  std::string where;             // file:line of the entry, for reports
 };
 
 struct Scenario {
