@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace fs = std::filesystem;
@@ -449,4 +450,60 @@ BOOST_AUTO_TEST_CASE(the_data_check_finds_writes_a_volatile_cache_lost) {
   const Outcome unchecked = run(scenario, dir + "/off", "--set verify=false");
   BOOST_TEST(unchecked.exit == 0, unchecked.output);
   BOOST_TEST(!json::parse(slurp(dir + "/off/stats.json")).contains("verification"));
+}
+
+namespace {
+
+// 50 remote pairs established at once on an array whose firmware has
+// `masters` master TCBs; returns the run's stats and its summary.
+std::pair<json, std::string> fifty_pairs(uint32_t masters, const std::string& dir) {
+  std::string timeline = "  - {at_ms: 0, do: remote.establish_path, array: p}\n";
+  for (int i = 0; i < 50; ++i) {
+    timeline += fmt::format(
+        "  - {{at_ms: 1, do: remote.establish_pair, array: p, primary: {:#06x}, secondary: "
+        "{:#06x}}}\n",
+        0x1000 + i, 0x2000 + i);
+  }
+  const std::string yaml = fmt::format(R"(name: fifty-pairs
+duration_ms: 400
+arrays:
+  - name: p
+    config:
+      volumes: [{{first_device: 0x1000, count: 50, model: FBA, tracks: 8, track_kib: 16}}]
+    firmware: {{master_tcbs: {}}}
+  - name: s
+    config:
+      volumes: [{{first_device: 0x2000, count: 50, model: FBA, tracks: 8, track_kib: 16}}]
+link: {{primary: p, secondary: s, links: 2, return_links: 1, distance_km: 10}}
+timeline:
+{})",
+                                       masters, timeline);
+  std::filesystem::create_directories(dir);
+  const std::string file = dir + "/fifty.yaml";
+  std::ofstream(file) << yaml;
+  const Outcome o = run(file, dir + "/out");
+  if (o.exit != 0) throw std::runtime_error(o.output);
+  return {json::parse(slurp(dir + "/out/stats.json")), slurp(dir + "/out/summary.txt")};
+}
+
+}  // namespace
+
+// With 16 master TCBs, 34 of 50 establishes are refused for want of one,
+// and the summary says so at the top; with 64, all 50 pairs reach full
+// duplex.
+BOOST_AUTO_TEST_CASE(pairs_beyond_the_master_tcbs_are_refused_and_the_run_reports_it) {
+  const std::string dir = temp_dir("fifty_pairs");
+  const auto [few, few_summary] = fifty_pairs(16, dir + "/16");
+  uint64_t refused = 0;
+  for (const auto& c : few["commands"]) refused += c["result"] == "no resources" ? 1 : 0;
+  BOOST_TEST(refused == 34u);
+  BOOST_TEST(few_summary.find("refused: 34 of 51 timeline commands (34 no resources)") !=
+             std::string::npos);
+  const auto [many, many_summary] = fifty_pairs(64, dir + "/64");
+  std::set<std::string> duplex;
+  for (const auto& e : many["events"]) {
+    if (e["to"] == "full duplex") duplex.insert(e["source"].dump());
+  }
+  BOOST_TEST(duplex.size() == 50u);
+  BOOST_TEST(many_summary.find("refused:") == std::string::npos);
 }

@@ -440,6 +440,22 @@ std::string Results::summary(const std::string& dir) const {
         us(w.read_response.percentile_ps(0.99)), us(w.write_response.percentile_ps(0.5)),
         us(w.write_response.percentile_ps(0.99)), w.errors);
   }
+  // Refusals first: a command the firmware could not take (no master TCB
+  // free, a wrong state) changes what the run measures.
+  std::map<std::string, uint64_t> refused;
+  for (const Command& c : commands) {
+    if (c.result != "ok" && c.action.rfind("fault.", 0) != 0) ++refused[c.result];
+  }
+  if (!refused.empty()) {
+    uint64_t n = 0;
+    std::string kinds;
+    for (const auto& [result, count] : refused) {
+      n += count;
+      kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", count, result);
+    }
+    out += fmt::format("\nrefused: {} of {} timeline commands ({}); the timeline says which\n", n,
+                       commands.size(), kinds);
+  }
   if (!commands.empty()) {
     out += "\ntimeline\n";
     for (const Command& c : commands) {
