@@ -325,6 +325,7 @@ void Drive::run() {
     while (queue_.empty()) sc_core::wait(queued_);
     // Commands issued in this same instant take part in the choice.
     sc_core::wait(sc_core::SC_ZERO_TIME);
+    if (queue_.empty()) continue;  // the drive failed meanwhile and dropped them
     Command* c = pick();
     queue_.erase(std::find(queue_.begin(), queue_.end(), c));
     busy_ = true;
