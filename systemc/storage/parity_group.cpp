@@ -512,12 +512,16 @@ GroupReadResult ParityGroup::read(uint64_t lba, uint32_t blocks, std::span<uint8
         fmt::format("{}: read of {} blocks at {} outside its {}", name_, blocks, lba, blocks_));
   }
   ++stats_.reads;
+  ++in_flight_;
   // A drive that stops answering is found by its timeout; the read then
   // runs again around it.
   for (;;) {
     bool retry = false;
     GroupReadResult r = read_once(lba, blocks, out, retry);
-    if (!retry) return r;
+    if (!retry) {
+      --in_flight_;
+      return r;
+    }
   }
 }
 
@@ -636,6 +640,7 @@ GroupWriteResult ParityGroup::write(uint64_t lba, uint32_t blocks, std::span<con
   const auto pieces = split(lba, blocks, config_.chunk_blocks, config_.data_drives);
   // A full-stripe write rewrites every row of its stripes' parity.
   const bool whole = blocks >= uint64_t{config_.chunk_blocks} * config_.data_drives;
+  ++in_flight_;
   const uint64_t ticket = lock(rows_of(pieces, whole));
   GroupWriteResult result;
   std::set<uint64_t> recompute;
@@ -647,6 +652,7 @@ GroupWriteResult ParityGroup::write(uint64_t lba, uint32_t blocks, std::span<con
     result.lost.clear();
   }
   unlock(ticket);
+  --in_flight_;
   if (!result.lost.empty()) stats_.unwritable_blocks += result.lost.size();
   return result;
 }

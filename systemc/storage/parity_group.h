@@ -157,6 +157,9 @@ class ParityGroup {
   // the configured rate. Returns when done.
   void rebuild(uint32_t member);
   bool rebuilding() const { return rebuilding_; }
+  // Reads and writes under way (not a rebuild): while a write is under way
+  // its stripe's drives hold a mix of old and new data and parity.
+  uint32_t operations_in_flight() const { return in_flight_; }
 
   // Testbench backdoor: whether every stripe's stored parity matches its
   // data (P XOR and Q in GF(2^8)); returns the first stripe that does not.
@@ -227,6 +230,7 @@ class ParityGroup {
   std::map<uint64_t, Extent> extents_;
   std::set<uint32_t> failed_;
   bool rebuilding_ = false;
+  uint32_t in_flight_ = 0;
   uint32_t rebuild_member_ = 0;
   uint64_t rebuilt_below_ = 0;  // stripes of the rebuilding member already good
   struct LockRequest {
