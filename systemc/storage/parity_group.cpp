@@ -125,6 +125,13 @@ ParityGroup::ParityGroup(std::string name, ParityGroupConfig config, std::vector
 
 ParityGroup::~ParityGroup() = default;
 
+// A member the group sends commands to for this stripe: not known failed,
+// and not a spare whose rebuild has yet to reach the stripe.
+bool ParityGroup::usable(uint32_t member, uint64_t stripe) const {
+  if (failed_.count(member)) return false;
+  return !(rebuilding_ && member == rebuild_member_ && stripe >= rebuilt_below_);
+}
+
 // Whether every chunk is still defined by what survives.
 bool ParityGroup::rebuildable() const {
   switch (config_.raid) {
@@ -531,10 +538,6 @@ GroupReadResult ParityGroup::read_once(uint64_t lba, uint32_t blocks, std::span<
   // A rebuild from parity needs the stripe's rows to hold still.
   const bool degraded = !failed_.empty() || rebuilding_;
   const uint64_t ticket = degraded ? lock(rows_of(pieces, false)) : 0;
-  auto usable = [&](uint32_t member, uint64_t stripe) {
-    if (failed_.count(member)) return false;
-    return !(rebuilding_ && member == rebuild_member_ && stripe >= rebuilt_below_);
-  };
   std::vector<std::unique_ptr<DriveCommand>> commands;
   std::vector<uint32_t> members;
   std::vector<const Piece*> rebuilt;
@@ -606,9 +609,9 @@ GroupReadResult ParityGroup::read_once(uint64_t lba, uint32_t blocks, std::span<
 bool ParityGroup::peek(uint64_t lba, std::span<uint8_t, kStoredBlockBytes> out) const {
   const Place at = place(lba);
   const uint64_t stripe = at.lba / config_.chunk_blocks;
+  // The backdoor also skips a drive that has failed but not yet been found.
   auto usable = [&](uint32_t member) {
-    return !failed_.count(member) && !drives_[member]->failed() &&
-           !(rebuilding_ && member == rebuild_member_ && stripe >= rebuilt_below_);
+    return !drives_[member]->failed() && this->usable(member, stripe);
   };
   if (usable(at.member)) {
     drives_[at.member]->peek(at.lba, out);
@@ -660,10 +663,6 @@ GroupWriteResult ParityGroup::write(uint64_t lba, uint32_t blocks, std::span<con
 bool ParityGroup::write_stripes(const std::vector<Piece>& pieces, uint64_t lba,
                                 std::span<const uint8_t> in, std::set<uint64_t>& recompute,
                                 GroupWriteResult& result) {
-  auto usable = [&](uint32_t member, uint64_t stripe) {
-    if (failed_.count(member)) return false;
-    return !(rebuilding_ && member == rebuild_member_ && stripe >= rebuilt_below_);
-  };
   const uint32_t d = config_.data_drives;
   const uint32_t chunk = config_.chunk_blocks;
   const uint32_t rows_n = parity_rows();

@@ -211,6 +211,7 @@ class ParityGroup {
   std::optional<checkcode::LogicalAddress> address_of(uint64_t group_lba) const;
   uint32_t parity_rows() const;
   bool rebuildable() const;
+  bool usable(uint32_t member, uint64_t stripe) const;
 
   std::string name_;
   ParityGroupConfig config_;
