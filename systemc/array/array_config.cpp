@@ -52,6 +52,10 @@ ArrayConfig ArrayConfig::from_json(const nlohmann::json& description) {
     if (k.has("port")) read_path(k.object("port"), c.cache.port);
     k.read("write_pending_limit", c.cache.write_pending_limit, 0.001, 1.0);
     k.read("non_volatile", c.cache.non_volatile);
+    k.read("destage_age_ms", c.cache.destage_age_ms, 0.0, 1e7);
+    k.read("destage_high_water", c.cache.destage_high_water, 0.001, 1.0);
+    k.read("destage_gather_blocks", c.cache.destage_gather_blocks, 1, 1u << 20);
+    k.read("prefetch_blocks", c.cache.prefetch_blocks, 0, 1u << 20);
     k.finish();
   }
   {
@@ -115,6 +119,7 @@ ArrayConfig ArrayConfig::from_json(const nlohmann::json& description) {
     c.drive.scheduler = *parsed;
     v.read("max_queue_wait_ms", c.drive.max_queue_wait_ms, 0.0, 1e6);
     v.read("read_ahead_blocks", c.drive.read_ahead_blocks, 0, 1u << 20);
+    v.read("background_share", c.drive.background_share, 0.0, 1.0);
     if (c.drive.full_stroke_ms < c.drive.track_to_track_ms) {
       v.fail("full_stroke_ms", "must not be shorter than track_to_track_ms");
     }
@@ -219,7 +224,11 @@ nlohmann::json ArrayConfig::to_json() const {
         {"ports", cache.ports},
         {"port", path_json(cache.port)},
         {"write_pending_limit", cache.write_pending_limit},
-        {"non_volatile", cache.non_volatile}}},
+        {"non_volatile", cache.non_volatile},
+        {"destage_age_ms", cache.destage_age_ms},
+        {"destage_high_water", cache.destage_high_water},
+        {"destage_gather_blocks", cache.destage_gather_blocks},
+        {"prefetch_blocks", cache.prefetch_blocks}}},
       {"host_adapters",
        {{"count", host_adapters.count},
         {"ports", host_adapters.ports},
@@ -250,6 +259,7 @@ nlohmann::json ArrayConfig::to_json() const {
         {"queue_depth", drive.queue_depth},
         {"scheduler", to_string(drive.scheduler)},
         {"max_queue_wait_ms", drive.max_queue_wait_ms},
+        {"background_share", drive.background_share},
         {"read_ahead_blocks", drive.read_ahead_blocks}}},
       {"parity_group",
        {{"raid", to_string(parity_group.raid)},

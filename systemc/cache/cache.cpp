@@ -25,6 +25,12 @@ Cache::Cache(CacheConfig config) : config_(config) {
   if (!(config.write_pending_limit > 0.0 && config.write_pending_limit <= 1.0)) {
     throw std::invalid_argument("cache: write_pending_limit must be in (0, 1]");
   }
+  if (!(config.destage_high_water > 0.0 && config.destage_high_water <= 1.0) ||
+      config.destage_age_ms < 0.0 || config.destage_gather_blocks == 0) {
+    throw std::invalid_argument(
+        "cache: destage_high_water must be in (0, 1], destage_age_ms not negative and "
+        "destage_gather_blocks at least 1");
+  }
   write_pending_limit_ = std::max<uint64_t>(
       1, static_cast<uint64_t>(std::floor(double(config.slots) * config.write_pending_limit)));
   for (uint64_t i = 0; i < config.slots; ++i) {
@@ -74,28 +80,32 @@ Slot* Cache::evictable() {
   return victim;
 }
 
+Slot* Cache::try_acquire(const SlotKey& key, uint32_t blocks_per_track) {
+  if (Slot* hit = lookup(key)) {
+    touch(*hit);
+    ++hit->pins;
+    update_lru(*hit);
+    return hit;
+  }
+  Slot* s = evictable();
+  if (s == nullptr) return nullptr;
+  s->key = key;
+  s->blocks = blocks_per_track;
+  s->data.resize(std::size_t{blocks_per_track} * checkcode::kStoredBlockBytes);
+  s->valid.assign(blocks_per_track, false);
+  s->dirty.assign(blocks_per_track, false);
+  s->pins = 1;
+  s->queued_for_destage = false;
+  s->write_pending = false;
+  s->in_use = true;
+  ++in_use_;
+  directory_[key] = s;
+  return s;
+}
+
 Slot& Cache::acquire(const SlotKey& key, uint32_t blocks_per_track) {
   for (;;) {
-    if (Slot* hit = lookup(key)) {
-      touch(*hit);
-      ++hit->pins;
-      update_lru(*hit);
-      return *hit;
-    }
-    if (Slot* s = evictable()) {
-      s->key = key;
-      s->blocks = blocks_per_track;
-      s->data.resize(std::size_t{blocks_per_track} * checkcode::kStoredBlockBytes);
-      s->valid.assign(blocks_per_track, false);
-      s->dirty.assign(blocks_per_track, false);
-      s->pins = 1;
-      s->queued_for_destage = false;
-      s->write_pending = false;
-      s->in_use = true;
-      ++in_use_;
-      directory_[key] = s;
-      return *s;
-    }
+    if (Slot* s = try_acquire(key, blocks_per_track)) return *s;
     ++stats_.allocation_waits;
     sc_core::wait(slot_available_);
   }

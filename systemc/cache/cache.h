@@ -32,6 +32,16 @@ struct CacheConfig {
   // Write-pending data survives a power loss (battery-backed non-volatile
   // store, as enterprise arrays have); without it, it is lost.
   bool non_volatile = true;
+  // Destage policy (docs/PLATFORM.md, "Destage policy"): a write-pending
+  // track waits this long for more writes to it and its neighbours...
+  double destage_age_ms = 30.0;
+  // ...unless write-pending data holds this share of the slots or more...
+  double destage_high_water = 0.4;
+  // ...or it and its queued neighbours make a destage unit this large
+  // (blocks written to the parity group in one operation, at most).
+  uint32_t destage_gather_blocks = 8192;
+  // Sequential reads and copies stage this many blocks ahead (0: none).
+  uint32_t prefetch_blocks = 8192;
 };
 
 struct SlotKey {
@@ -98,6 +108,8 @@ class Cache {
   // From a thread process: a slot for `key`, pinned, allocating (and waiting
   // for a clean slot to evict) if absent.
   Slot& acquire(const SlotKey& key, uint32_t blocks_per_track);
+  // The same without waiting: nullptr when no slot is free or evictable.
+  Slot* try_acquire(const SlotKey& key, uint32_t blocks_per_track);
   void release(Slot& slot);
 
   // From a thread process: reserve room for one more write-pending slot,

@@ -1,11 +1,11 @@
 // A disk adapter (DKA in seed 004): back-end ports to its drives, staging
-// tracks from drive to cache and destaging write-pending tracks from cache
-// to drive, and the DRR address-change unit on the copy path between two
-// cache slots (seed 004, Fig. 10B).
+// tracks from drive to cache (and ahead of sequential readers and copies)
+// and destaging write-pending tracks from cache to drive by the cache's
+// destage policy, and the DRR address-change unit on the copy path between
+// two cache slots (seed 004, Fig. 10B).
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <vector>
 
@@ -15,6 +15,8 @@
 #include "systemc/cache/cache.h"
 #include "systemc/common/resource.h"
 #include "systemc/cpu/processors.h"
+#include "systemc/disk_adapter/destage_queue.h"
+#include "systemc/disk_adapter/sequential_detector.h"
 #include "systemc/drr/drr_unit.h"
 #include "systemc/storage/drive.h"
 #include "systemc/storage/volume.h"
@@ -40,6 +42,10 @@ struct DiskAdapterStats {
   uint64_t write_reassigns = 0;      // medium errors on write, block reassigned
   uint64_t blocks_lost = 0;          // on drives lost beyond their group's parity
   uint64_t copies = 0;
+  uint64_t prefetches = 0;         // stage-ahead commands
+  uint64_t tracks_prefetched = 0;  // tracks they staged
+  uint64_t gathered_destages = 0;  // destages of more than one track
+  uint64_t pressed_destages = 0;   // taken above the high-water mark
 };
 
 class DiskAdapter : public sc_core::sc_module {
@@ -50,14 +56,18 @@ class DiskAdapter : public sc_core::sc_module {
   // Connects a drive to the next back-end port (round robin); returns the port.
   uint32_t attach(Drive& drive);
 
+  using Priority = DriveCommand::Priority;
   // From a thread process: reads blocks [first, first + count) of the slot's
   // track from the volume's drive into the slot (blocks already valid keep
   // their newer data). The slot must be pinned by the caller.
-  void stage(Slot& slot, const Volume& volume, uint32_t first, uint32_t count);
+  void stage(Slot& slot, const Volume& volume, uint32_t first, uint32_t count,
+             Priority priority = Priority::host);
   // From a thread process: makes blocks [first, first + count) of a pinned
   // slot valid, staging what is missing (waiting for a stage already running
-  // on the slot). Returns whether anything had to be staged.
-  bool make_valid(Slot& slot, const Volume& volume, uint32_t first, uint32_t count);
+  // on the slot), and stages ahead when the slot's track continues a
+  // sequential stream. Returns whether anything had to be staged.
+  bool make_valid(Slot& slot, const Volume& volume, uint32_t first, uint32_t count,
+                  Priority priority = Priority::host);
   // Queues a write-pending slot for destage to the volume's drive.
   void enqueue_destage(Slot& slot, const Volume& volume);
   // From a thread process: copies blocks [first, first + count) of `src`'s
@@ -76,7 +86,12 @@ class DiskAdapter : public sc_core::sc_module {
 
  private:
   void destage_stream();
-  void destage(Slot& slot, const Volume& volume);
+  void destage(const std::vector<DestageQueue::Entry>& batch, Priority priority);
+  // Whole tracks [first, first + count) staged with one group read, in a
+  // process of their own; tracks already in cache or being staged, or with
+  // no slot free, end the range early.
+  void stage_ahead(const Volume& volume, uint64_t first, uint64_t count, Priority priority);
+  void stage_tracks(const std::vector<Slot*>& slots, const Volume& volume, Priority priority);
 
   DiskAdapterConfig config_;
   Cache& cache_;
@@ -84,8 +99,11 @@ class DiskAdapter : public sc_core::sc_module {
   std::vector<Resource> ports_;
   uint32_t next_port_ = 0;
   std::unique_ptr<DrrUnit> drr_;
-  std::deque<std::pair<Slot*, const Volume*>> destage_queue_;
+  DestageQueue destage_queue_;
+  uint64_t high_water_slots_;
   sc_core::sc_event destage_queued_;
+  SequentialDetector sequential_;
+  uint64_t prefetch_window_slots_;
   DiskAdapterStats stats_;
 };
 

@@ -264,7 +264,7 @@ void ArrayHardware::send(const fw::TrackSend& request,
     return;
   }
   Slot& slot = array_.cache().acquire({request.source_device, request.track}, bpt);
-  v->adapter->make_valid(slot, *v, request.first_block, blocks);
+  v->adapter->make_valid(slot, *v, request.first_block, blocks, DriveCommand::Priority::background);
   const DmaDescriptor chain[] = {{&slot, request.first_block, blocks}};
   const auto first = static_cast<uint32_t>(request.track * bpt + request.first_block);
   const auto target = static_cast<uint32_t>(request.target_track.value_or(request.track) * bpt +

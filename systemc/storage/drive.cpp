@@ -239,16 +239,41 @@ uint64_t Drive::start_ps(const Command& c, uint64_t now) const {
   return std::max(now, c.arrival_ps + overhead_ps());
 }
 
+// A read of blocks the read-ahead stream has reached or is about to reach.
+bool Drive::continues_stream(const Command& c) const {
+  return c.kind == Kind::read && streaming_ && c.lba >= stream_lba_ &&
+         c.lba + c.blocks <= stream_lba_ + config_.read_ahead_blocks;
+}
+
+// The class first (host before background, but for background's share),
+// then the scheduler within it; a command past the age limit goes first.
 Drive::Command* Drive::pick() {
   const uint64_t now = now_ps();
   // Only commands holding a tag are the drive's to choose from.
   const auto tagged = queue_.begin() + std::min<std::size_t>(queue_.size(), config_.queue_depth);
-  const auto oldest = queue_.begin();
   const auto max_wait = static_cast<uint64_t>(config_.max_queue_wait_ms * 1e9);
-  if (now - (*oldest)->arrival_ps > max_wait && config_.scheduler != DriveScheduler::fifo) {
+  if (now - queue_.front()->arrival_ps > max_wait && config_.scheduler != DriveScheduler::fifo) {
     ++stats_.aged;
-    return *oldest;
+    return queue_.front();
   }
+  std::vector<Command*> host, background;
+  for (auto it = queue_.begin(); it != tagged; ++it) {
+    ((*it)->priority == DriveCommand::Priority::host ? host : background).push_back(*it);
+  }
+  if (host.empty()) return schedule(background);
+  if (background.empty()) return schedule(host);
+  background_credit_ += config_.background_share;
+  if (background_credit_ >= 1.0) {
+    background_credit_ -= 1.0;
+    return schedule(background);
+  }
+  ++stats_.background_waits;
+  return schedule(host);
+}
+
+// `candidates` in arrival order.
+Drive::Command* Drive::schedule(const std::vector<Command*>& candidates) {
+  const uint64_t now = now_ps();
   const uint64_t bpt = config_.blocks_per_track;
   auto cylinder_of = [&](const Command* c) {
     return static_cast<uint32_t>(c->lba / bpt / config_.heads);
@@ -256,14 +281,13 @@ Drive::Command* Drive::pick() {
   Command* best = nullptr;
   switch (config_.scheduler) {
     case DriveScheduler::fifo:
-      return *oldest;
+      return candidates.front();
     case DriveScheduler::elevator:
       // LOOK: the nearest command ahead in the sweep's direction; turn when
       // there is none.
       for (int pass = 0; pass < 2 && best == nullptr; ++pass) {
         uint64_t best_distance = UINT64_MAX;
-        for (auto it = queue_.begin(); it != tagged; ++it) {
-          Command* c = *it;
+        for (Command* c : candidates) {
           const uint32_t cyl = cylinder_of(c);
           const bool ahead = sweeping_up_ ? cyl >= cylinder_ : cyl <= cylinder_;
           if (!ahead) continue;
@@ -278,10 +302,18 @@ Drive::Command* Drive::pick() {
       return best;
     case DriveScheduler::satf: {
       uint64_t best_ps = UINT64_MAX;
-      for (auto it = queue_.begin(); it != tagged; ++it) {
-        Command* c = *it;
+      for (Command* c : candidates) {
         const uint64_t start = start_ps(*c, now);
-        const uint64_t t = start - now + positioning_ps(start, c->lba);
+        uint64_t t = 0;
+        if (continues_stream(*c)) {
+          // No positioning: the wait is for the stream to reach the first
+          // block (head switches within the stream neglected in the choice).
+          const uint64_t reach =
+              stream_.start_ps + (c->lba - stream_.lba) * rev_ps_ / config_.blocks_per_track;
+          t = reach > now ? reach - now : 0;
+        } else {
+          t = start - now + positioning_ps(start, c->lba);
+        }
         if (t < best_ps || (t == best_ps && c->sequence < best->sequence)) {
           best = c;
           best_ps = t;
@@ -290,20 +322,19 @@ Drive::Command* Drive::pick() {
       return best;
     }
   }
-  return *oldest;
+  return candidates.front();
 }
 
 // The time from `start` until the command's last sector has passed; moves
 // the arm. A read the read-ahead stream covers finishes when the stream
 // reaches its end (at once, if it already has).
 uint64_t Drive::service_ps(Command& c, uint64_t start) {
-  const bool continues_stream = c.kind == Kind::read && streaming_ && c.lba >= stream_lba_ &&
-                                c.lba + c.blocks <= stream_lba_ + config_.read_ahead_blocks;
+  const bool from_stream = continues_stream(c);
   if (c.kind == Kind::reassign) {
     streaming_ = false;
     return rev_ps_;
   }
-  if (continues_stream) {
+  if (from_stream) {
     // The stream has run on without a break since it began: its time to
     // reach the command's last block is that of one long transfer.
     ++stats_.read_ahead_hits;
@@ -340,6 +371,7 @@ void Drive::run() {
       stream_lba_ = stream_.lba;
     }
     stats_.queue_wait_ps += now - c->arrival_ps;
+    if (c->priority == DriveCommand::Priority::background) ++stats_.background;
     stats_.busy_ps += end - now;
     service_end_ps_ = end;
     (c->kind == Kind::write ? stats_.writes : stats_.reads) += c->kind == Kind::reassign ? 0 : 1;

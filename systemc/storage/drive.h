@@ -18,7 +18,9 @@
 // order, as an initiator holds commands a drive has no tag for) and a
 // server process takes them one at a time in the order the scheduler
 // chooses: first come first served, elevator (LOOK), or shortest access
-// time first, each with an age limit so that no command starves. After a
+// time first, each with an age limit so that no command starves. Host
+// commands are chosen before background ones, which still get a
+// configurable share of the picks. After a
 // read the drive reads ahead into its buffer until the next command comes;
 // a read of blocks the read-ahead has reached, or is about to reach, is
 // served from the stream without a new seek or rotational wait.
@@ -63,6 +65,9 @@ struct DriveConfig {
   DriveScheduler scheduler = DriveScheduler::satf;
   double max_queue_wait_ms = 500.0;   // a command older than this is served next
   uint32_t read_ahead_blocks = 2048;  // one buffer segment (1 MiB of 520-byte sectors)
+  // While host commands wait, the share of picks background commands
+  // (copies, prefetch, destage below the high-water mark, rebuild) get.
+  double background_share = 0.2;
 
   uint64_t blocks() const { return uint64_t{cylinders} * heads * blocks_per_track; }
   uint64_t revolution_ps() const;
@@ -83,13 +88,15 @@ struct DriveStats {
   uint64_t rotation_ps = 0;
   uint64_t transfer_ps = 0;
   uint64_t busy_ps = 0;
-  uint64_t write_faults = 0;     // writes ended by a medium error
-  uint64_t reassigned = 0;       // blocks moved to spares
-  uint64_t read_ahead_hits = 0;  // reads served from the read-ahead stream
-  uint64_t queue_wait_ps = 0;    // summed over commands: arrival to service start
-  uint32_t max_outstanding = 0;  // commands queued or in service at once, at peak
-  uint64_t tag_waits = 0;        // commands that found every queue slot taken
-  uint64_t aged = 0;             // commands served first because of their age
+  uint64_t write_faults = 0;      // writes ended by a medium error
+  uint64_t reassigned = 0;        // blocks moved to spares
+  uint64_t read_ahead_hits = 0;   // reads served from the read-ahead stream
+  uint64_t queue_wait_ps = 0;     // summed over commands: arrival to service start
+  uint32_t max_outstanding = 0;   // commands queued or in service at once, at peak
+  uint64_t tag_waits = 0;         // commands that found every queue slot taken
+  uint64_t aged = 0;              // commands served first because of their age
+  uint64_t background = 0;        // background commands served
+  uint64_t background_waits = 0;  // picks that served a host command over a waiting background one
 };
 
 // What an unwritten block holds, when a drive's owner (a parity group)
@@ -104,7 +111,11 @@ class DriveFormat {
 // `in` must stay valid until it is done.
 struct DriveCommand {
   enum class Kind { read, write, reassign };
+  // Host commands go first; background commands get `background_share` of
+  // the picks while host commands wait.
+  enum class Priority { host, background };
   Kind kind = Kind::read;
+  Priority priority = Priority::host;
   uint64_t lba = 0;
   uint32_t blocks = 0;
   std::span<uint8_t> out;       // read: blocks x 520 bytes
@@ -205,6 +216,8 @@ class Drive {
   using Kind = DriveCommand::Kind;
   void run();
   Command* pick();
+  Command* schedule(const std::vector<Command*>& candidates);
+  bool continues_stream(const Command& c) const;
   uint64_t service_ps(Command& c, uint64_t start);
   uint64_t overhead_ps() const;
   uint64_t start_ps(const Command& c, uint64_t now) const;
@@ -227,7 +240,8 @@ class Drive {
   bool busy_ = false;
   Command* in_service_ = nullptr;
   uint64_t service_end_ps_ = 0;
-  bool sweeping_up_ = true;  // the elevator's direction
+  bool sweeping_up_ = true;       // the elevator's direction
+  double background_credit_ = 0;  // grows by background_share per host pick over background
   uint64_t next_sequence_ = 0;
   // The read-ahead: where and when it began, and the first block the
   // host has not yet taken from it.

@@ -437,8 +437,9 @@ void ParityGroup::unlock(uint64_t ticket) {
 }
 
 bool ParityGroup::run(std::vector<std::unique_ptr<DriveCommand>>& commands,
-                      const std::vector<uint32_t>& members) {
+                      const std::vector<uint32_t>& members, Priority priority) {
   if (commands.empty()) return true;
+  for (auto& c : commands) c->priority = priority;
   auto port_time = [&](bool writes) {
     sc_core::sc_time end = sc_core::sc_time_stamp();
     for (std::size_t k = 0; k < commands.size(); ++k) {
@@ -513,7 +514,8 @@ std::unique_ptr<DriveCommand> command(DriveCommand::Kind kind, uint64_t lba, uin
 
 // --- reads ------------------------------------------------------------------
 
-GroupReadResult ParityGroup::read(uint64_t lba, uint32_t blocks, std::span<uint8_t> out) {
+GroupReadResult ParityGroup::read(uint64_t lba, uint32_t blocks, std::span<uint8_t> out,
+                                  Priority priority) {
   if (blocks == 0 || lba + blocks > blocks_ || out.size() != std::size_t{blocks} * B) {
     throw std::out_of_range(
         fmt::format("{}: read of {} blocks at {} outside its {}", name_, blocks, lba, blocks_));
@@ -524,7 +526,7 @@ GroupReadResult ParityGroup::read(uint64_t lba, uint32_t blocks, std::span<uint8
   // runs again around it.
   for (;;) {
     bool retry = false;
-    GroupReadResult r = read_once(lba, blocks, out, retry);
+    GroupReadResult r = read_once(lba, blocks, out, retry, priority);
     if (!retry) {
       --in_flight_;
       return r;
@@ -533,7 +535,7 @@ GroupReadResult ParityGroup::read(uint64_t lba, uint32_t blocks, std::span<uint8
 }
 
 GroupReadResult ParityGroup::read_once(uint64_t lba, uint32_t blocks, std::span<uint8_t> out,
-                                       bool& retry) {
+                                       bool& retry, Priority priority) {
   const auto pieces = split(lba, blocks, config_.chunk_blocks, config_.data_drives);
   // A rebuild from parity needs the stripe's rows to hold still.
   const bool degraded = !failed_.empty() || rebuilding_;
@@ -576,7 +578,7 @@ GroupReadResult ParityGroup::read_once(uint64_t lba, uint32_t blocks, std::span<
       members.push_back(m);
     }
   }
-  if (!run(commands, members)) {
+  if (!run(commands, members, priority)) {
     if (degraded) unlock(ticket);
     retry = true;
     return {};
@@ -634,7 +636,8 @@ bool ParityGroup::peek(uint64_t lba, std::span<uint8_t, kStoredBlockBytes> out) 
 
 // --- writes -----------------------------------------------------------------
 
-GroupWriteResult ParityGroup::write(uint64_t lba, uint32_t blocks, std::span<const uint8_t> in) {
+GroupWriteResult ParityGroup::write(uint64_t lba, uint32_t blocks, std::span<const uint8_t> in,
+                                    Priority priority) {
   if (blocks == 0 || lba + blocks > blocks_ || in.size() != std::size_t{blocks} * B) {
     throw std::out_of_range(
         fmt::format("{}: write of {} blocks at {} outside its {}", name_, blocks, lba, blocks_));
@@ -651,7 +654,7 @@ GroupWriteResult ParityGroup::write(uint64_t lba, uint32_t blocks, std::span<con
   // write again around it. One found failed while writing needs nothing:
   // every other drive of the stripe has its new data or parity, which
   // define the lost chunk.
-  while (!write_stripes(pieces, lba, in, recompute, result)) {
+  while (!write_stripes(pieces, lba, in, recompute, result, priority)) {
     result.lost.clear();
   }
   unlock(ticket);
@@ -662,7 +665,7 @@ GroupWriteResult ParityGroup::write(uint64_t lba, uint32_t blocks, std::span<con
 
 bool ParityGroup::write_stripes(const std::vector<Piece>& pieces, uint64_t lba,
                                 std::span<const uint8_t> in, std::set<uint64_t>& recompute,
-                                GroupWriteResult& result) {
+                                GroupWriteResult& result, Priority priority) {
   const uint32_t d = config_.data_drives;
   const uint32_t chunk = config_.chunk_blocks;
   const uint32_t rows_n = parity_rows();
@@ -730,7 +733,7 @@ bool ParityGroup::write_stripes(const std::vector<Piece>& pieces, uint64_t lba,
       read_members.push_back(m);
     }
   }
-  if (!run(reads, read_members)) return false;
+  if (!run(reads, read_members, priority)) return false;
   // Old data that fails its check code would carry its damage into the
   // parity: such a stripe's parity is computed again from all its data.
   bool again = false;
@@ -849,7 +852,7 @@ bool ParityGroup::write_stripes(const std::vector<Piece>& pieces, uint64_t lba,
       write_members.push_back(m);
     }
   }
-  run(writes, write_members);
+  run(writes, write_members, priority);
   // A medium error: reassign the block to a spare sector and write the
   // command again; its data is still in hand.
   for (std::size_t k = 0; k < writes.size(); ++k) {
@@ -882,7 +885,7 @@ bool ParityGroup::probe(uint32_t member) {
   std::vector<std::unique_ptr<DriveCommand>> commands;
   commands.push_back(command(DriveCommand::Kind::read, 0, 1));
   commands.back()->out = block;
-  return run(commands, {member});
+  return run(commands, {member}, Priority::host);
 }
 
 void ParityGroup::rebuild(uint32_t member) {
@@ -931,7 +934,7 @@ void ParityGroup::rebuild(uint32_t member) {
       reads.back()->out = row;
       members.push_back(m);
     }
-    run(reads, members);
+    run(reads, members, Priority::background);
     std::vector<uint8_t> lost(std::size_t{blocks} * B, 0);
     for (uint64_t s = first; s < first + n; ++s) {
       const std::size_t at = std::size_t(s - first) * chunk * B;
@@ -975,7 +978,7 @@ void ParityGroup::rebuild(uint32_t member) {
     writes.push_back(command(DriveCommand::Kind::write, first * chunk, blocks));
     writes.back()->in = lost;
     std::vector<uint32_t> target{member};
-    run(writes, target);
+    run(writes, target, Priority::background);
     rebuilt_below_ = first + n;
     stats_.rebuilt_stripes += n;
     unlock(ticket);

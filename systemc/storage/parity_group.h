@@ -115,12 +115,16 @@ class ParityGroup {
   // volume extent whose first block has logical address `la`.
   void format_extent(uint64_t first, uint64_t blocks, checkcode::LogicalAddress la);
 
-  // From a thread process. `out`/`in` hold blocks x 520 bytes.
-  GroupReadResult read(uint64_t lba, uint32_t blocks, std::span<uint8_t> out);
+  // From a thread process. `out`/`in` hold blocks x 520 bytes; `priority`
+  // is that of every drive command the operation issues.
+  using Priority = DriveCommand::Priority;
+  GroupReadResult read(uint64_t lba, uint32_t blocks, std::span<uint8_t> out,
+                       Priority priority = Priority::host);
   // Medium errors on a drive write are reassigned and rewritten (the data is
   // in hand). Blocks whose drives are lost beyond what the code covers
   // cannot be written: the result names them.
-  GroupWriteResult write(uint64_t lba, uint32_t blocks, std::span<const uint8_t> in);
+  GroupWriteResult write(uint64_t lba, uint32_t blocks, std::span<const uint8_t> in,
+                         Priority priority = Priority::host);
 
   // The stored block as the group holds it now (rebuilt if its drive has
   // failed), taking no simulated time; nullopt if it cannot be rebuilt.
@@ -204,10 +208,11 @@ class ParityGroup {
   // port for the bytes it moves (before a write, after a read).
   // Returns false if a drive timed out (it is then marked failed).
   bool run(std::vector<std::unique_ptr<DriveCommand>>& commands,
-           const std::vector<uint32_t>& members);
-  GroupReadResult read_once(uint64_t lba, uint32_t blocks, std::span<uint8_t> out, bool& retry);
+           const std::vector<uint32_t>& members, Priority priority);
+  GroupReadResult read_once(uint64_t lba, uint32_t blocks, std::span<uint8_t> out, bool& retry,
+                            Priority priority);
   bool write_stripes(const std::vector<Piece>& pieces, uint64_t lba, std::span<const uint8_t> in,
-                     std::set<uint64_t>& recompute, GroupWriteResult& result);
+                     std::set<uint64_t>& recompute, GroupWriteResult& result, Priority priority);
   std::optional<checkcode::LogicalAddress> address_of(uint64_t group_lba) const;
   uint32_t parity_rows() const;
   bool rebuildable() const;

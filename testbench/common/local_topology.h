@@ -26,6 +26,9 @@ struct LocalTopologyConfig {
   uint32_t track_kib = 16;
   uint32_t drives = 4;
   uint64_t cache_slots = 1024;
+  // Merged into the array description last (a JSON merge patch): any
+  // other setting of the array file, such as its parity_group or cache.
+  nlohmann::json array_patch = nlohmann::json::object();
   // A second group of volumes 0x3800 + i of other sizes, when set.
   uint32_t big_volumes = 0;
   uint64_t big_tracks = 0;
@@ -107,7 +110,10 @@ class LocalTopology {
                          {"tracks", c.big_tracks},
                          {"track_kib", c.track_kib}});
     }
-    return {{"cache", {{"slots", c.cache_slots}}}, {"drives", c.drives}, {"volumes", volumes}};
+    nlohmann::json a = {
+        {"cache", {{"slots", c.cache_slots}}}, {"drives", c.drives}, {"volumes", volumes}};
+    a.merge_patch(c.array_patch);
+    return a;
   }
 
   sc::StorageArray array_;

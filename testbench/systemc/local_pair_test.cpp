@@ -288,7 +288,7 @@ BOOST_AUTO_TEST_CASE(reserve_secondary_choice_and_host_write_access) {
 }
 
 BOOST_AUTO_TEST_CASE(pace_trades_copy_time_against_host_response) {
-  const auto rows = run_pace_experiment({1, 3, 15});
+  const auto rows = run_pace_experiment({1, 3, 15}, 480);
   BOOST_REQUIRE(rows.size() == 3u);
   for (const PaceRow& row : rows) {
     BOOST_TEST_CONTEXT("pace " << row.pace) {
