@@ -154,7 +154,11 @@ void Cache::mark_dirty(Slot& slot, uint32_t first, uint32_t count, bool reserved
   }
 }
 
+void Cache::destage_started(Slot&) { ++destaging_; }
+
 void Cache::destaged(Slot& slot) {
+  if (destaging_ == 0) throw std::logic_error("cache: destaged without destage_started");
+  --destaging_;
   if (!slot.any_dirty()) {
     slot.queued_for_destage = false;
     slot.write_pending = false;

@@ -120,6 +120,9 @@ class Cache {
   // Marks blocks dirty (and valid) and queues the slot when it turns write
   // pending; `reserved` hands back a reservation made for this write.
   void mark_dirty(Slot& slot, uint32_t first, uint32_t count, bool reserved);
+  // A destage took the slot's dirty blocks (it stays write pending until
+  // destaged): write-pending slots not yet taken are what presses destage.
+  void destage_started(Slot& slot);
   // After a destage wrote the dirty blocks it took (and cleared) at its start.
   void destaged(Slot& slot);
 
@@ -161,6 +164,7 @@ class Cache {
   std::size_t lost_blocks() const { return lost_.size(); }
 
   uint64_t write_pending() const { return write_pending_; }
+  uint64_t write_pending_not_destaging() const { return write_pending_ - destaging_; }
   uint64_t slots_in_use() const { return in_use_; }
   const CacheConfig& config() const { return config_; }
   CacheStats& stats() { return stats_; }
@@ -186,6 +190,7 @@ class Cache {
   }
   std::unordered_map<uint64_t, LostReason> lost_;
   uint64_t write_pending_ = 0;
+  uint64_t destaging_ = 0;       // write-pending slots a destage has taken
   uint64_t reserved_ = 0;        // reservations not yet turned into write-pending slots
   uint64_t next_ticket_ = 0;     // the next waiting writer's place in line
   uint64_t serving_ticket_ = 0;  // the waiting writer that may go next

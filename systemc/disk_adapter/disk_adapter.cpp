@@ -183,7 +183,7 @@ void DiskAdapter::enqueue_destage(Slot& slot, const Volume& volume) {
 void DiskAdapter::destage_stream() {
   for (;;) {
     uint64_t due_ps = 0;
-    const bool pressed = cache_.write_pending() >= high_water_slots_;
+    const bool pressed = cache_.write_pending_not_destaging() >= high_water_slots_;
     const auto batch = destage_queue_.take(now_ps(), pressed, due_ps);
     if (batch.empty()) {
       if (due_ps == 0) {
@@ -193,7 +193,10 @@ void DiskAdapter::destage_stream() {
       }
       continue;
     }
-    for (const auto& e : batch) ++e.slot->pins;
+    for (const auto& e : batch) {
+      ++e.slot->pins;
+      cache_.destage_started(*e.slot);
+    }
     if (batch.size() > 1) ++stats_.gathered_destages;
     if (pressed) ++stats_.pressed_destages;
     // Above the high-water mark host writes are about to wait for destages:
