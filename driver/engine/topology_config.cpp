@@ -140,6 +140,14 @@ void read_config(JsonReader& r, sc::LinkAdapterConfig& c) {
         {SecondaryBufferPolicy::preallocated, SecondaryBufferPolicy::allocate_after_receipt},
         [](SecondaryBufferPolicy p) { return sc::to_string(p); });
     f.read("buffers", c.fcp.buffers, 1, kMaxExchanges);
+    f.read("pool_buffers", c.fcp.pool_buffers, 1, kMaxExchanges);
+    if (c.fcp.policy == SecondaryBufferPolicy::allocate_after_receipt &&
+        c.fcp.pool_buffers <= c.fcp.buffers) {
+      f.fail("pool_buffers",
+             fmt::format("allocate_after_receipt replaces buffers from the pool: needs more than "
+                         "the {} buffers, got {}",
+                         c.fcp.buffers, c.fcp.pool_buffers));
+    }
     f.read("command_us", c.fcp.command_us, 0.0, kMaxStepUs);
     f.read("allocation_us", c.fcp.allocation_us, 0.0, kMaxStepUs);
     f.read("max_retries", c.fcp.max_retries, 0, kMaxRetries);
@@ -153,6 +161,7 @@ nlohmann::json to_json(const sc::LinkAdapterConfig& c) {
            {{"mode", sc::to_string(c.fcp.mode)},
             {"policy", sc::to_string(c.fcp.policy)},
             {"buffers", c.fcp.buffers},
+            {"pool_buffers", c.fcp.pool_buffers},
             {"command_us", c.fcp.command_us},
             {"allocation_us", c.fcp.allocation_us},
             {"max_retries", c.fcp.max_retries}}}};

@@ -88,7 +88,8 @@ Task BridgeService::send_status(uint16_t id, uint64_t generation) {
                   static_cast<uint32_t>(block % b->blocks_per_track),
                   1,
                   {},
-                  {}};
+                  {},
+                  true};
       send_track sending{dispatcher_, s};
       const SendResult r = co_await sending;
       b = find(id);

@@ -38,6 +38,9 @@ struct TrackSend {
   // (a bridge volume's slot), with this header.
   std::optional<uint64_t> target_track;
   std::optional<BridgeHeader> header;
+  // A host waits for this send (a synchronous mirror): the hardware runs
+  // it before copies waiting for a worker.
+  bool host_write = false;
 };
 
 // A remote write that arrived at this array from the other one and is in

@@ -470,7 +470,7 @@ Task RemotePairService::mirror(MirrorRequest request) {
         const uint32_t ahead = links_.started(link);
         send_track sending{
             dispatcher_,
-            TrackSend{p->primary, p->secondary, track, link, sequence_++, first, n, {}, {}}};
+            TrackSend{p->primary, p->secondary, track, link, sequence_++, first, n, {}, {}, true}};
         const SendResult r = co_await sending;
         last = r;
         if (r.ok()) {

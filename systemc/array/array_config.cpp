@@ -37,6 +37,7 @@ ArrayConfig ArrayConfig::from_json(const nlohmann::json& description) {
     auto p = r.object("processors");
     p.read("count", c.processors.count, 1, 1024);
     p.read("clock_mhz", c.processors.clock_mhz, 1.0, 100000.0);
+    p.read("workers", c.processors.workers, 1, 65536);
     p.finish();
   }
   {
@@ -217,7 +218,10 @@ nlohmann::json ArrayConfig::to_json() const {
   }
   return {
       {"name", name},
-      {"processors", {{"count", processors.count}, {"clock_mhz", processors.clock_mhz}}},
+      {"processors",
+       {{"count", processors.count},
+        {"clock_mhz", processors.clock_mhz},
+        {"workers", processors.workers}}},
       {"shared_memory", {{"bytes", shared_memory.bytes}, {"access_ns", shared_memory.access_ns}}},
       {"cache",
        {{"slots", cache.slots},

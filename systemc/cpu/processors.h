@@ -17,6 +17,10 @@ namespace copysim::sc {
 struct ProcessorConfig {
   uint32_t count = 8;
   double clock_mhz = 1000.0;
+  // Hardware operations the firmware may have under way at once (track
+  // sends, copies, block reads and writes, peer commands); more wait in
+  // arrival order for a free worker.
+  uint32_t workers = 64;
 };
 
 class Processors {

@@ -116,14 +116,24 @@ void ArrayHardware::send_track(const fw::TrackSend& request,
   if (links_ == nullptr || request.link >= links_->paths()) {
     throw std::invalid_argument(fmt::format("{}: no link {}", name(), request.link));
   }
-  on_worker([this, request, done = std::move(done)] { send(request, done); });
+  on_worker([this, request, done = std::move(done)] { send(request, done); }, request.host_write);
 }
 
-void ArrayHardware::on_worker(std::function<void()> job) {
-  jobs_.push_back(std::move(job));
+void ArrayHardware::on_worker(std::function<void()> job, bool host) {
+  if (host) {
+    jobs_.insert(jobs_.begin() + std::ptrdiff_t(host_jobs_++), std::move(job));
+  } else {
+    jobs_.push_back(std::move(job));
+  }
   if (idle_workers_ < jobs_.size()) {
-    sc_core::sc_spawn(sc_bind(&ArrayHardware::worker, this),
-                      fmt::format("send{}", workers_++).c_str());
+    if (worker_stats_.workers < array_.config().processors.workers) {
+      sc_core::sc_spawn(sc_bind(&ArrayHardware::worker, this),
+                        fmt::format("worker{}", worker_stats_.workers++).c_str());
+    } else {
+      ++worker_stats_.waits;
+      worker_stats_.queued_peak =
+          std::max<uint64_t>(worker_stats_.queued_peak, jobs_.size() - idle_workers_);
+    }
   }
   job_queued_.notify(sc_core::SC_ZERO_TIME);
 }
@@ -135,7 +145,10 @@ void ArrayHardware::worker() {
     --idle_workers_;
     std::function<void()> job = std::move(jobs_.front());
     jobs_.pop_front();
+    if (host_jobs_ > 0) --host_jobs_;
+    worker_stats_.busy_peak = std::max(worker_stats_.busy_peak, ++busy_workers_);
     job();
+    --busy_workers_;
   }
 }
 

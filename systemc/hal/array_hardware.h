@@ -75,12 +75,19 @@ class ArrayHardware : public sc_core::sc_module, public fw::Hardware {
   void log(fw::LogLevel level, std::string_view message) override;
 
   uint64_t tracks_sent() const { return tracks_sent_; }
-  uint32_t send_workers() const { return workers_; }
+  struct WorkerStats {
+    uint32_t workers = 0;      // threads made, at most the configured bound
+    uint32_t busy_peak = 0;    // operations under way at once, at peak
+    uint64_t waits = 0;        // operations that found every worker busy
+    uint64_t queued_peak = 0;  // operations waiting for a worker, at peak
+  };
+  const WorkerStats& worker_stats() const { return worker_stats_; }
 
  private:
   void processor(uint32_t core);
-  // Runs `job` on a worker thread (it may wait in simulated time).
-  void on_worker(std::function<void()> job);
+  // Runs `job` on a worker thread (it may wait in simulated time); a
+  // `host` job (a host waits for it) goes before the others waiting.
+  void on_worker(std::function<void()> job, bool host = false);
   void worker();
   void send(const fw::TrackSend& request, const std::function<void(const fw::SendResult&)>& done);
   std::string copy(uint16_t from_device, uint64_t from_track, uint16_t to_device,
@@ -99,12 +106,14 @@ class ArrayHardware : public sc_core::sc_module, public fw::Hardware {
   uint64_t command_accesses_ = 0;  // control_store_work of the command running
 
   // Sends and other hardware operations run on worker threads that are
-  // reused: one is added only when all are busy, so concurrency is never
-  // limited and no thread is made per operation.
+  // reused: one is added when all are busy, up to the configured bound
+  // (processors.workers); beyond it operations wait in arrival order.
   std::deque<std::function<void()>> jobs_;
+  std::size_t host_jobs_ = 0;  // at the front of jobs_
   sc_core::sc_event job_queued_;
-  uint32_t workers_ = 0;
   uint32_t idle_workers_ = 0;
+  uint32_t busy_workers_ = 0;
+  WorkerStats worker_stats_;
 
   // Timers: one method process fires every timer that is due.
   struct Timer {

@@ -127,10 +127,17 @@ FcpWritePath::FcpWritePath(const sc_core::sc_module_name& name, FcLink& link, Fc
       config_(config),
       commit_(std::move(commit)),
       credits_(config.buffers),
-      secondary_free_(config.buffers) {
+      secondary_free_(config.buffers),
+      pool_free_(config.pool_buffers >= config.buffers ? config.pool_buffers - config.buffers : 0) {
   if (config.buffers == 0) {
     throw std::invalid_argument(
         fmt::format("{}: needs at least one secondary buffer", this->name()));
+  }
+  if (config.policy == SecondaryBufferPolicy::allocate_after_receipt &&
+      config.pool_buffers <= config.buffers) {
+    throw std::invalid_argument(fmt::format(
+        "{}: allocate_after_receipt needs pool_buffers ({}) above buffers ({}) to replace any",
+        this->name(), config.pool_buffers, config.buffers));
   }
 }
 
@@ -145,29 +152,31 @@ void FcpWritePath::give_credit() {
   credit_returned_.notify(sc_core::SC_ZERO_TIME);
 }
 
+// Standard mode: the command waits at the secondary for one of its
+// `buffers` (allocated now under allocate_after_receipt) before XFER_RDY.
 void FcpWritePath::take_secondary_buffer() {
+  if (secondary_free_ == 0) ++stats_.buffer_waits;
+  while (secondary_free_ == 0) wait(buffer_freed_);
+  --secondary_free_;
   if (config_.policy == SecondaryBufferPolicy::allocate_after_receipt) {
     wait(sc_core::sc_time(config_.allocation_us, sc_core::SC_US));
-  } else {
-    if (secondary_free_ == 0) ++stats_.buffer_waits;
-    while (secondary_free_ == 0) wait(buffer_freed_);
-    --secondary_free_;
   }
   stats_.buffers_in_use_peak = std::max(stats_.buffers_in_use_peak, ++buffers_in_use_);
 }
 
 void FcpWritePath::release_secondary_buffer() {
   --buffers_in_use_;
-  if (config_.policy == SecondaryBufferPolicy::preallocated) {
-    ++secondary_free_;
-    buffer_freed_.notify(sc_core::SC_ZERO_TIME);
-  }
+  ++secondary_free_;
+  buffer_freed_.notify(sc_core::SC_ZERO_TIME);
 }
 
 // After a receipt the secondary allocates a replacement buffer pair and
 // tells the primary with a small notice frame; the primary may fill it then.
 void FcpWritePath::replace_buffer_later() {
   sc_core::sc_spawn([this] {
+    if (pool_free_ == 0) ++stats_.pool_waits;
+    while (pool_free_ == 0) wait(pool_freed_);
+    --pool_free_;
     wait(sc_core::sc_time(config_.allocation_us, sc_core::SC_US));
     std::vector<uint8_t> notice(12, 0);
     // Lost with a link going down, the notice is repeated at the next login:
@@ -242,8 +251,14 @@ FcpWritePath::Attempt FcpWritePath::attempt_extended(uint16_t ox_id,
       secondary_receives(ox_id, r, received, kFcpExtendedCmndBytes, blocks, true, message);
   --buffers_in_use_;
   // A pre-allocated buffer comes back with the status; an allocate-after-
-  // receipt buffer is freed, its replacement announced separately.
-  if (!replaced) give_credit();
+  // receipt buffer is freed to the pool, its replacement announced
+  // separately.
+  if (replaced) {
+    ++pool_free_;
+    pool_freed_.notify(sc_core::SC_ZERO_TIME);
+  } else {
+    give_credit();
+  }
   return a;
 }
 

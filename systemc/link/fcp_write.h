@@ -14,7 +14,11 @@
 // Secondary buffers follow one of the seed's two policies: a pool
 // pre-allocated at setup, reused once the data is safe (credit back with
 // the status), or a replacement allocated after each receipt (credit back
-// with a "buffer ready" notice once allocated). A frame that fails its CRC
+// with a "buffer ready" notice once allocated). Either way the secondary's
+// buffers are finite: `buffers` pairs are set up (standard mode allocates
+// each after the command arrives, from those `buffers`), and replacements
+// come from a memory of `pool_buffers` pairs in all, so that a slow commit
+// holds the primary back once the pool is spent. A frame that fails its CRC
 // makes the secondary discard the exchange and ask for a retry; a link that
 // goes down fails the exchange with link_down.
 #pragma once
@@ -40,6 +44,7 @@ struct FcpConfig {
   FcpWriteMode mode = FcpWriteMode::extended_cdb;
   SecondaryBufferPolicy policy = SecondaryBufferPolicy::preallocated;
   uint32_t buffers = 16;       // payload + data buffer pairs at the secondary
+  uint32_t pool_buffers = 32;  // allocate_after_receipt: pairs the secondary can hold at once
   double command_us = 2.0;     // secondary decodes a command
   double allocation_us = 5.0;  // secondary allocates a buffer pair
   uint32_t max_retries = 3;
@@ -91,6 +96,7 @@ struct FcpStats {
   uint64_t failed = 0;
   uint64_t commits = 0;       // writes the secondary committed
   uint64_t buffer_waits = 0;  // a write waited for a secondary buffer
+  uint64_t pool_waits = 0;    // a replacement waited for the pool
   uint32_t in_flight = 0;
   uint32_t in_flight_peak = 0;
   uint32_t buffers_in_use_peak = 0;
@@ -136,6 +142,8 @@ class FcpWritePath : public sc_core::sc_module {
   uint16_t next_ox_id_ = 1;
   uint32_t credits_;         // extended_cdb: buffers the primary may still fill
   uint32_t secondary_free_;  // standard: buffers free at the secondary
+  uint32_t pool_free_;       // extended allocate_after_receipt: replacements left
+  sc_core::sc_event pool_freed_;
   uint32_t buffers_in_use_ = 0;
   sc_core::sc_event credit_returned_;
   sc_core::sc_event buffer_freed_;

@@ -86,13 +86,14 @@ int sc_main(int argc, char* argv[]) {
       "tracks,lead_ms,precopied,precopy_passes,copied_after_activate,activate_us,"
       "copy_after_ms,host_writes\n");
   out.md(
-      "Volumes of 16 KiB tracks on one array with 4 drives. Lead: the time from "
+      "Volumes of 16 KiB tracks on one array with 4 drives (one RAID-5 3D+1P group). Lead: the "
+      "time from "
       "CREATE with precopy to ACTIVATE (0: CREATE without precopy).\n\n"
       "| tracks | lead | precopied by ACTIVATE (passes) | copied after ACTIVATE | "
       "ACTIVATE response | ACTIVATE to copied |\n|---:|---:|---:|---:|---:|---:|\n");
   // Optional: one volume size (argv[2]) and one lead time in ms (argv[3]).
   std::vector<uint64_t> sizes = {1000, 4000};
-  std::vector<double> leads = {0, 1000, 2000, 4000, 8000, 16000, 32000};
+  std::vector<double> leads = {0, 25, 50, 100, 200, 400, 800};
   if (argc > 2) sizes = {std::stoull(argv[2])};
   if (argc > 3) leads = {std::stod(argv[3])};
   for (uint64_t tracks : sizes) {

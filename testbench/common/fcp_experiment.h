@@ -123,6 +123,7 @@ inline nlohmann::json run_fcp(const FcpScenario& sc) {
         {"mb_per_s", double(window_bytes) / (sc.window_to_s - sc.window_from_s) / 1e6},
         {"buffer_waits", st.buffer_waits},
         {"buffers_in_use_peak", st.buffers_in_use_peak},
+        {"pool_waits", st.pool_waits},
         {"in_flight_peak", st.in_flight_peak},
         {"crc_errors", link.forward().stats().crc_errors}}
         .dump();

@@ -51,6 +51,7 @@ class LocalTopology {
 
   sc::StorageArray& array() { return array_; }
   fw::Controller& firmware() { return firmware_; }
+  sc::ArrayHardware& hardware() { return hw_; }
   uint32_t blocks_per_track(uint16_t device) const {
     return array_.volume(device)->geometry.blocks_per_track;
   }

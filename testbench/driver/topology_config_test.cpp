@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(every_link_member_is_reachable) {
 BOOST_AUTO_TEST_CASE(every_link_adapter_member_is_reachable) {
   const json j = json::parse(R"({
     "dma": {"bus": {"clock_mhz": 400, "width_bytes": 64, "latency_cycles": 8}, "queue_depth": 32},
-    "fcp": {"mode": "standard", "policy": "allocate_after_receipt", "buffers": 64,
+    "fcp": {"mode": "standard", "policy": "allocate_after_receipt", "buffers": 64, "pool_buffers": 100,
             "command_us": 3.5, "allocation_us": 7.25, "max_retries": 5}
   })");
   const auto got = config_from_json<sc::LinkAdapterConfig>(j, "/link/adapter");
@@ -131,11 +131,13 @@ BOOST_AUTO_TEST_CASE(every_link_adapter_member_is_reachable) {
     member("dma.queue_depth", queue_depth, d_queue_depth, 32);
   }
   {
-    const auto& [mode, policy, buffers, command_us, allocation_us, max_retries] = fcp;
-    const auto& [d_mode, d_policy, d_buffers, d_command_us, d_allocation_us, d_max_retries] = d_fcp;
+    const auto& [mode, policy, buffers, pool_buffers, command_us, allocation_us, max_retries] = fcp;
+    const auto& [d_mode, d_policy, d_buffers, d_pool_buffers, d_command_us, d_allocation_us,
+                 d_max_retries] = d_fcp;
     member("fcp.mode", mode, d_mode, sc::FcpWriteMode::standard);
     member("fcp.policy", policy, d_policy, sc::SecondaryBufferPolicy::allocate_after_receipt);
     member("fcp.buffers", buffers, d_buffers, 64);
+    member("fcp.pool_buffers", pool_buffers, d_pool_buffers, 100);
     member("fcp.command_us", command_us, d_command_us, 3.5);
     member("fcp.allocation_us", allocation_us, d_allocation_us, 7.25);
     member("fcp.max_retries", max_retries, d_max_retries, 5);
@@ -274,6 +276,9 @@ BOOST_AUTO_TEST_CASE(values_out_of_range_are_errors_naming_the_path) {
             "/link/adapter/fcp/buffers: 65536 is outside [1, 65535]"},
            {{{"fcp", {{"mode", "fast"}}}},
             "/link/adapter/fcp/mode: \"fast\" is not \"standard\" or \"extended_cdb\""},
+           {{{"fcp", {{"policy", "allocate_after_receipt"}, {"buffers", 32}}}},
+            "/link/adapter/fcp/pool_buffers: allocate_after_receipt replaces buffers from the "
+            "pool: needs more than the 32 buffers, got 32"},
            {{{"fcp", {{"max_retries", 1001}}}},
             "/link/adapter/fcp/max_retries: 1001 is outside [0, 1000]"},
            {{{"dma", {{"queue_depth", 0}}}},

@@ -176,11 +176,14 @@ BOOST_AUTO_TEST_CASE(settings_reach_the_links_adapters_and_firmware) {
   link["links"] = 2;
   link["return_links"] = 1;
   link["lost_frame_detect_us"] = 2500;
-  link["adapter"] = {
-      {"dma",
-       {{"bus", {{"clock_mhz", 400}, {"width_bytes", 64}, {"latency_cycles", 8}}},
-        {"queue_depth", 32}}},
-      {"fcp", {{"mode", "standard"}, {"policy", "allocate_after_receipt"}, {"buffers", 64}}}};
+  link["adapter"] = {{"dma",
+                      {{"bus", {{"clock_mhz", 400}, {"width_bytes", 64}, {"latency_cycles", 8}}},
+                       {"queue_depth", 32}}},
+                     {"fcp",
+                      {{"mode", "standard"},
+                       {"policy", "allocate_after_receipt"},
+                       {"buffers", 64},
+                       {"pool_buffers", 128}}}};
   const json primary_firmware = {
       {"master_tcbs", 20}, {"data_mover_tcbs", 100}, {"local_pairs", {{"max_pairs", 300}}}};
   const json secondary_firmware = {{"master_tcbs", 24}};

@@ -26,7 +26,6 @@ double growth(const BridgeExperimentResult& r, const BridgeExperimentResult& idl
 BOOST_AUTO_TEST_CASE(with_bridges_write_response_holds_while_the_baseline_degrades_with_volumes) {
   const BridgeExperimentResult idle = run_bridge_experiment(0, false, BackEnd::flash);
   BOOST_TEST(idle.writes > 350u);
-  double previous = 0;
   for (uint32_t n : kWaiting) {
     const BridgeExperimentResult bridge = run_bridge_experiment(n, true, BackEnd::flash);
     const BridgeExperimentResult own = run_bridge_experiment(n, false, BackEnd::flash);
@@ -35,16 +34,16 @@ BOOST_AUTO_TEST_CASE(with_bridges_write_response_holds_while_the_baseline_degrad
                          << " us") {
       BOOST_TEST(growth(bridge, idle) <= 0.05);
       BOOST_TEST(bridge.syncing_peak == 1u);  // one bridge: one volume at a time
-      // With 8 pairs waiting the baseline is already worse (4.98% on the
-      // queued, read-ahead drives); from 64 on, clearly so.
+      // With 8 pairs waiting the baseline is already worse; from 64 on, the
+      // copies fill the array's 64 hardware workers and the full-duplex
+      // writes, which go first among those waiting, still take over twice
+      // their idle response (no longer growing with N: the workers bound
+      // what the pairs put on the links).
       BOOST_TEST(growth(own, idle) > growth(bridge, idle));
-      if (n >= 64) BOOST_TEST(growth(own, idle) > 0.05);
-      BOOST_TEST(growth(own, idle) > previous);           // worse with every step in N
+      if (n >= 64) BOOST_TEST(growth(own, idle) > 1.0);
       BOOST_TEST(bridge.tracks_sent > idle.tracks_sent);  // and the bridge does copy
-      previous = growth(own, idle);
     }
   }
-  BOOST_TEST(previous > 10.0);  // at 1,024 volumes: more than eleven times the idle response
 }
 
 // 15,000 rpm drives: the copies are bound by the drives, which caps what N

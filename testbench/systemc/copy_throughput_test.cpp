@@ -1,6 +1,7 @@
 // How fast the local copy path moves a volume: seed 003's 1,000-track
 // clone copy on one RAID-5 7D+1P group against what the group's media rate
-// allows (docs/PLATFORM.md, "Copies at media rate").
+// allows (docs/PLATFORM.md, "Copies at media rate"), and the bound on the
+// hardware operations the copies run on.
 #include <boost/test/unit_test.hpp>
 
 #include <nlohmann/json.hpp>
@@ -90,4 +91,44 @@ BOOST_AUTO_TEST_CASE(without_prefetch_and_gathering_the_same_copy_pays_a_positio
   BOOST_TEST(r["group_reads"].get<uint64_t>() == 200u);
   BOOST_TEST(r["group_writes"].get<uint64_t>() == 200u);
   BOOST_TEST(r["copy_ms"].get<double>() > 5 * with["copy_ms"].get<double>());
+}
+
+// A host write over 16 tracks of an activated clone's source, none copied
+// yet: 16 copy-before-writes go to the hardware at once. With 64 workers
+// they run together; with 2, two at a time, the rest queued. (The narrow
+// case is not slower here: its copies come in track order, and the
+// prefetch stages the tracks ahead of them in one read.)
+BOOST_AUTO_TEST_CASE(hardware_workers_bound_the_copies_under_way_and_the_rest_wait) {
+  auto run = [](uint32_t workers) {
+    LocalTopologyConfig c;
+    c.volumes = 2;
+    c.tracks = 1000;
+    c.array_patch = {{"processors", {{"workers", workers}}}};
+    return in_local_topology(c, [](LocalTopology& t) {
+      t.command(fw::kCreateClone, SRC, DST);
+      t.command(fw::kActivateClone, SRC, DST);
+      const auto s = t.write(0, SRC, 500 * 32, 16 * 32, 7);
+      const auto& w = t.hardware().worker_stats();
+      return json{{"write", std::string(to_string(s.result))},
+                  {"write_ms", s.response.to_seconds() * 1e3},
+                  {"copy_before_writes", t.firmware().clones().session(DST)->copy_before_writes},
+                  {"workers", w.workers},
+                  {"busy_peak", w.busy_peak},
+                  {"waits", w.waits},
+                  {"queued_peak", w.queued_peak}};
+    });
+  };
+  const json wide = run(64);
+  const json narrow = run(2);
+  BOOST_TEST_MESSAGE("64 workers: " << wide.dump());
+  BOOST_TEST_MESSAGE("2 workers: " << narrow.dump());
+  for (const json* r : {&wide, &narrow}) {
+    BOOST_TEST((*r)["write"].get<std::string>() == "ok");
+    BOOST_TEST((*r)["copy_before_writes"].get<uint64_t>() == 16u);
+  }
+  BOOST_TEST(wide["busy_peak"].get<uint32_t>() >= 16u);
+  BOOST_TEST(wide["waits"].get<uint64_t>() == 0u);
+  BOOST_TEST(narrow["workers"].get<uint32_t>() == 2u);
+  BOOST_TEST(narrow["busy_peak"].get<uint32_t>() == 2u);
+  BOOST_TEST(narrow["queued_peak"].get<uint64_t>() >= 14u);
 }

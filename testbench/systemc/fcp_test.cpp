@@ -174,6 +174,34 @@ BOOST_AUTO_TEST_CASE(allocating_after_receipt_returns_credit_before_the_commit) 
   expect_nothing_lost(after, 16 * 60);
 }
 
+// The secondary's buffers are finite whatever the mode and policy: in
+// standard mode a buffer allocated after the command arrives still comes
+// from the `buffers` set up (16 writers, 4 buffers: never more than 4 in
+// use); with the extended command a replacement comes from a pool, and a
+// commit slower than the round trip spends it (4 set up, 6 in the pool).
+BOOST_AUTO_TEST_CASE(secondary_buffers_stay_within_their_bound_in_both_modes_and_policies) {
+  for (FcpWriteMode mode : {FcpWriteMode::standard, FcpWriteMode::extended_cdb}) {
+    for (SecondaryBufferPolicy policy :
+         {SecondaryBufferPolicy::preallocated, SecondaryBufferPolicy::allocate_after_receipt}) {
+      Scenario s = buffer_limited(policy, 2000);
+      s.fcp.mode = mode;
+      s.fcp.pool_buffers = 6;
+      s.writes_per_thread = 10;
+      const json r = run(s);
+      const bool pooled = mode == FcpWriteMode::extended_cdb &&
+                          policy == SecondaryBufferPolicy::allocate_after_receipt;
+      BOOST_TEST_CONTEXT(to_string(mode)
+                         << ", " << to_string(policy) << ": peak " << r["buffers_in_use_peak"]
+                         << ", waits " << r["buffer_waits"] << ", pool waits " << r["pool_waits"]) {
+        BOOST_TEST(r["buffers_in_use_peak"].get<uint32_t>() == (pooled ? 6u : 4u));
+        BOOST_TEST(r["buffer_waits"].get<uint64_t>() > 0u);
+        BOOST_TEST((r["pool_waits"].get<uint64_t>() > 0u) == pooled);
+        expect_nothing_lost(r, 16 * 10);
+      }
+    }
+  }
+}
+
 // Frame 78 is a data frame of the third write (34 frames a write).
 BOOST_AUTO_TEST_CASE(a_frame_failing_its_crc_is_retried_without_loss_or_duplication) {
   for (LinkFidelity f : {LinkFidelity::frame, LinkFidelity::fast}) {

@@ -16,6 +16,9 @@ constexpr std::array kDocs = std::to_array<ParameterDoc>({
      "assumed: eight embedded cores run the firmware's work, each command on the first free one"},
     {"/processors/clock_mhz", "MHz",
      "assumed: 1 GHz embedded cores; every cost given in cycles is counted at this clock"},
+    {"/processors/workers", "operations",
+     "assumed: eight hardware operations per core under way at once (sends, copies, block reads "
+     "and writes, peer commands), as many as the default 64 copy TCBs can ask for"},
     {"/shared_memory/bytes", "bytes",
      "assumed: 4 GiB of control store, room for the firmware's default pools and tables many "
      "times over"},
@@ -258,6 +261,9 @@ constexpr std::array kDocs = std::to_array<ParameterDoc>({
     {"/link/adapter/fcp/buffers", "buffer pairs",
      "assumed: payload and data buffer pairs at the secondary; at most 65,535, the exchanges a "
      "16-bit OX_ID names (FC-FS)"},
+    {"/link/adapter/fcp/pool_buffers", "buffer pairs",
+     "assumed: the secondary's memory for allocate_after_receipt, twice the buffers set up, so "
+     "replacements run ahead of slow commits by one set and then hold the primary back"},
     {"/link/adapter/fcp/command_us", "us",
      "assumed: the secondary's embedded processor decodes a 48-byte IU"},
     {"/link/adapter/fcp/allocation_us", "us", "assumed: the secondary allocates a buffer pair"},
