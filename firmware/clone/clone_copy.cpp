@@ -37,7 +37,7 @@ void CloneService::copy_track(Session& s, uint64_t track,
 }
 
 // One TCB per session: precopy passes until ACTIVATE, then the clone copy
-// program until every track is copied.
+// program until every track is copied, when the TCB is released.
 Task CloneService::copy_program(uint32_t id, uint64_t generation) {
   uint64_t copied_this_pass = 0;
   for (;;) {
@@ -46,8 +46,13 @@ Task CloneService::copy_program(uint32_t id, uint64_t generation) {
     OsCopy& os = s->info.os_copy;
     const bool precopying = os.precopy && !os.active;
     const bool copying = os.active && !s->activate_pending;
-    if (os.op_status == CloneOpStatus::failed || (!precopying && !copying) ||
+    // Copied or failed, the session copies nothing more: its copy TCB goes
+    // back to the pool now, not at TERMINATE.
+    if (os.op_status == CloneOpStatus::failed ||
         (copying && os.op_status == CloneOpStatus::completed)) {
+      co_return;
+    }
+    if (!precopying && !copying) {
       Event::Awaiter woken = s->wake->wait();
       co_await woken;
       continue;

@@ -70,6 +70,7 @@ ArrayConfig ArrayConfig::from_json(const nlohmann::json& description) {
     }
     h.read("max_frame_payload", c.host_adapters.max_frame_payload, 1, kFcMaxPayload);
     h.read("command_cycles", c.host_adapters.command_cycles, 0, kMaxU32);
+    h.read("queue_depth", c.host_adapters.queue_depth, 1, 65535);
     h.finish();
   }
   {
@@ -238,7 +239,8 @@ nlohmann::json ArrayConfig::to_json() const {
         {"ports", host_adapters.ports},
         {"port_speed", host_adapters.port_speed},
         {"max_frame_payload", host_adapters.max_frame_payload},
-        {"command_cycles", host_adapters.command_cycles}}},
+        {"command_cycles", host_adapters.command_cycles},
+        {"queue_depth", host_adapters.queue_depth}}},
       {"disk_adapters",
        {{"count", disk_adapters.count},
         {"ports", disk_adapters.ports},

@@ -342,7 +342,9 @@ nlohmann::json StorageArray::statistics() const {
                        {"in_mb_per_s", per_second(double(p.bytes_in)) / 1e6},
                        {"out_mb_per_s", per_second(double(p.bytes_out)) / 1e6},
                        {"inbound_utilization", p.inbound.utilization()},
-                       {"outbound_utilization", p.outbound.utilization()}});
+                       {"outbound_utilization", p.outbound.utilization()},
+                       {"outstanding_peak", p.outstanding_peak},
+                       {"queue_full", p.queue_full}});
     }
   }
   j["host_ports"] = ports;

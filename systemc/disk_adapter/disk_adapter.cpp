@@ -112,30 +112,38 @@ bool DiskAdapter::make_valid(Slot& slot, const Volume& volume, uint32_t first, u
   return staged;
 }
 
+// Tracks already in cache (wholly or in part) are read again with their
+// neighbours, keeping their newer blocks, so that one command covers the
+// range; a track another stage is filling splits it in two; a track with no
+// slot free ends it.
 void DiskAdapter::stage_ahead(const Volume& volume, uint64_t first, uint64_t count,
                               Priority priority) {
   const uint32_t bpt = volume.geometry.blocks_per_track;
-  std::vector<Slot*> slots;
+  std::vector<Slot*> run;
+  auto stage_run = [&] {
+    if (run.empty()) return;
+    stage_tracks(run, volume, priority);
+    for (Slot* s : run) {
+      s->staging = false;
+      s->changed.notify(sc_core::SC_ZERO_TIME);
+      cache_.release(*s);
+    }
+    ++stats_.prefetches;
+    stats_.tracks_prefetched += run.size();
+    run.clear();
+  };
   for (uint64_t t = first; t < first + count; ++t) {
     Slot* s = cache_.try_acquire({volume.device, t}, bpt);
     if (s == nullptr) break;
-    if (s->staging || s->all_valid(0, bpt)) {
+    if (s->staging) {
       cache_.release(*s);
-      if (slots.empty()) continue;  // not yet started: skip what is in cache
-      break;
+      stage_run();
+      continue;
     }
     s->staging = true;
-    slots.push_back(s);
+    run.push_back(s);
   }
-  if (slots.empty()) return;
-  stage_tracks(slots, volume, priority);
-  for (Slot* s : slots) {
-    s->staging = false;
-    s->changed.notify(sc_core::SC_ZERO_TIME);
-    cache_.release(*s);
-  }
-  ++stats_.prefetches;
-  stats_.tracks_prefetched += slots.size();
+  stage_run();
 }
 
 // One group read for consecutive tracks; blocks already valid in a slot

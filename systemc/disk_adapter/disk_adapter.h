@@ -87,9 +87,8 @@ class DiskAdapter : public sc_core::sc_module {
  private:
   void destage_stream();
   void destage(const std::vector<DestageQueue::Entry>& batch, Priority priority);
-  // Whole tracks [first, first + count) staged with one group read, in a
-  // process of their own; tracks already in cache or being staged, or with
-  // no slot free, end the range early.
+  // Whole tracks [first, first + count) staged with as few group reads as
+  // the cache allows, in a process of their own.
   void stage_ahead(const Volume& volume, uint64_t first, uint64_t count, Priority priority);
   void stage_tracks(const std::vector<Slot*>& slots, const Volume& volume, Priority priority);
 

@@ -51,6 +51,9 @@ HostAdapter::HostAdapter(const sc_core::sc_module_name& name, const HostAdapterC
     throw std::invalid_argument(
         fmt::format("{}: max_frame_payload must be 1..{}", this->name(), kFcMaxPayload));
   }
+  if (config.queue_depth == 0) {
+    throw std::invalid_argument(fmt::format("{}: queue_depth must be at least 1", this->name()));
+  }
   speed_ = *speed;
   ports_.resize(config.ports);
 }
@@ -126,6 +129,24 @@ void HostAdapter::hold(const std::function<void(std::function<void()>)>& start) 
   while (!released) sc_core::wait(release);
 }
 
+class HostAdapter::QueueSlot {
+ public:
+  QueueSlot(HostPort& port, uint32_t depth) : port_(port) {
+    if (port_.outstanding >= depth) ++port_.queue_full;
+    while (port_.outstanding >= depth) sc_core::wait(*port_.slot_freed);
+    port_.outstanding_peak = std::max(port_.outstanding_peak, ++port_.outstanding);
+  }
+  ~QueueSlot() {
+    --port_.outstanding;
+    port_.slot_freed->notify(sc_core::SC_ZERO_TIME);
+  }
+  QueueSlot(const QueueSlot&) = delete;
+  QueueSlot& operator=(const QueueSlot&) = delete;
+
+ private:
+  HostPort& port_;
+};
+
 IoStatus HostAdapter::finish(IoStatus status, uint16_t device, bool is_write, uint64_t bytes,
                              const sc_core::sc_time& start) {
   status.response = sc_core::sc_time_stamp() - start;
@@ -138,6 +159,7 @@ std::vector<uint8_t> HostAdapter::command(uint32_t port_index, std::span<const u
     throw std::out_of_range(fmt::format("{}: no port {}", name(), port_index));
   }
   HostPort& port = ports_[port_index];
+  const QueueSlot held(port, config_.queue_depth);
   send(port.inbound, kFcpCmndPayload);
   send(port.inbound, block.size());
   processors_.execute(config_.command_cycles);
@@ -162,6 +184,7 @@ IoStatus HostAdapter::read(uint32_t port_index, uint16_t device, uint64_t block,
   IoStatus status = check_request(port_index, device, block, count, data.size(), volume, internal);
   if (!status.ok()) return status;
   HostPort& port = ports_[port_index];
+  const QueueSlot held(port, config_.queue_depth);
   send(port.inbound, kFcpCmndPayload);
   processors_.execute(config_.command_cycles);
   shared_memory_.access();  // cache directory lookup
@@ -237,6 +260,7 @@ IoStatus HostAdapter::write(uint32_t port_index, uint16_t device, uint64_t block
     return status;
   }
   HostPort& port = ports_[port_index];
+  const QueueSlot held(port, config_.queue_depth);
   send(port.inbound, kFcpCmndPayload);
   processors_.execute(config_.command_cycles);
   send(port.outbound, kFcpXferRdyPayload);

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -31,6 +32,9 @@ struct HostAdapterConfig {
   std::string port_speed = "16GFC";
   uint32_t max_frame_payload = 2048;
   uint64_t command_cycles = 10000;  // processor cycles per host command
+  // Commands a port holds at once (reads, writes, command blocks); a host
+  // sending more is answered QUEUE FULL and holds the command until one ends.
+  uint32_t queue_depth = 2048;
 };
 
 enum class IoResult {
@@ -60,6 +64,10 @@ struct HostPort {
   uint64_t ios = 0;
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
+  uint32_t outstanding = 0;  // commands the port holds now
+  uint32_t outstanding_peak = 0;
+  uint64_t queue_full = 0;  // commands that found the queue full and waited
+  std::unique_ptr<sc_core::sc_event> slot_freed = std::make_unique<sc_core::sc_event>();
 };
 
 class HostAdapter : public sc_core::sc_module {
@@ -122,6 +130,9 @@ class HostAdapter : public sc_core::sc_module {
   static void hold(const std::function<void(std::function<void()>)>& start);
   // on_io_starting, waited for: the refusal, empty to go on.
   std::string intercept(uint16_t device, uint64_t block, uint32_t count, bool is_write);
+  // Holds one of the port's queue_depth command slots while it lives,
+  // waiting for one first if all are taken.
+  class QueueSlot;
   IoStatus finish(IoStatus status, uint16_t device, bool is_write, uint64_t bytes,
                   const sc_core::sc_time& start);
 

@@ -1,19 +1,23 @@
 // Seed 001 as an experiment: remote writes over one Fibre Channel link from
 // parallel writer threads, to a secondary that checks every block against
-// the primary's address and counts the commits of each write. One run per
-// forked child; the result is JSON (each write's status, retries and
-// response, throughput in a window, buffer and CRC figures). Shared by the
-// test and the experiment.
+// the primary's address and counts the commits of each write. The commit is
+// either a fixed time (the protocol alone, for the analytic checks) or the
+// secondary array's own path: its processors, cache and write-pending
+// limit, its destage to its drives. One run per forked child; the result
+// is JSON (each write's status, retries and response, throughput in a
+// window, buffer and CRC figures). Shared by the test and the experiment.
 #pragma once
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "rtl/checkcode/stored_block.h"
+#include "systemc/array/storage_array.h"
 #include "systemc/link/fcp_write.h"
 #include "testbench/common/sc_fork.h"
 
@@ -48,6 +52,10 @@ struct FcpScenario {
   sc::FcLinkConfig link;
   sc::FcpConfig fcp;
   double commit_us = 10;
+  // When set, the secondary array's description (it needs volume 0x0200,
+  // large enough for every write): the commit is its receive path, and
+  // `commit_us` is not used.
+  nlohmann::json secondary_array;
   unsigned threads = 1;
   unsigned writes_per_thread = 1;
   double window_from_s = 0, window_to_s = 1;  // throughput window
@@ -64,10 +72,24 @@ inline nlohmann::json run_fcp(const FcpScenario& sc) {
     for (uint64_t f : sc.corrupt_frames) link.forward().corrupt_frame(f);
     std::map<uint32_t, int> commits;
     uint64_t mismatches = 0;
+    std::unique_ptr<StorageArray> secondary;
+    if (!sc.secondary_array.is_null()) {
+      secondary =
+          std::make_unique<StorageArray>("secondary", ArrayConfig::from_json(sc.secondary_array));
+    }
     FcpWritePath path(
         "path", link, sc.fcp,
         [&](const RemoteWriteControl& c, std::span<const uint8_t> data, std::string& error) {
-          sc_core::wait(sc_core::sc_time(sc.commit_us, sc_core::SC_US));
+          if (secondary != nullptr) {
+            const IoStatus st = secondary->receive_remote_write(
+                c.target_device, c.target_block, c.blocks, data, {c.source_device, c.source_block});
+            if (!st.ok()) {
+              error = st.message;
+              return false;
+            }
+          } else {
+            sc_core::wait(sc_core::sc_time(sc.commit_us, sc_core::SC_US));
+          }
           const auto want = blocks_of(c.sequence);
           if (!std::equal(data.begin(), data.end(), want.begin(), want.end())) {
             ++mismatches;
@@ -124,6 +146,8 @@ inline nlohmann::json run_fcp(const FcpScenario& sc) {
         {"buffer_waits", st.buffer_waits},
         {"buffers_in_use_peak", st.buffers_in_use_peak},
         {"pool_waits", st.pool_waits},
+        {"secondary_write_pending_waits",
+         secondary ? secondary->cache().stats().write_pending_waits : 0},
         {"in_flight_peak", st.in_flight_peak},
         {"crc_errors", link.forward().stats().crc_errors}}
         .dump();

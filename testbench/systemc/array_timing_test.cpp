@@ -255,3 +255,35 @@ BOOST_AUTO_TEST_CASE(sequential_write_throughput_is_the_slowest_of_front_end_cac
   BOOST_TEST(cache_mb == cache_bound, boost::test_tools::tolerance(0.02));
   BOOST_TEST(be_mb == be_bound, boost::test_tools::tolerance(0.02));
 }
+
+// A front-end port holds at most host_adapters.queue_depth commands: 16
+// hosts writing at once through a port of depth 4 find it full, wait, and
+// every write still completes; the port never held more than 4.
+BOOST_AUTO_TEST_CASE(a_port_holds_at_most_its_queue_depth_and_more_commands_wait) {
+  json config = base_config();
+  config["host_adapters"]["queue_depth"] = 4;
+  const std::string out = run_forked([&] {
+    StorageArray array("array", ArrayConfig::from_json(config));
+    uint64_t ok = 0;
+    for (unsigned i = 0; i < 16; ++i) {
+      sc_core::sc_spawn([&, i] {
+        std::vector<uint8_t> data(8 * 512);
+        for (uint64_t n = 0; n < 10; ++n) {
+          const uint64_t block = (i * 10 + n) * 128;
+          testing::fill_user_block(data, 0x0100, block, n + 1);
+          ok += array.write(0, 0x0100, block, 8, data).ok();
+        }
+      });
+    }
+    sc_core::sc_start();
+    const json ports = array.statistics()["host_ports"];
+    return json{
+        {"ok", ok}, {"peak", ports[0]["outstanding_peak"]}, {"queue_full", ports[0]["queue_full"]}}
+        .dump();
+  });
+  const json r = json::parse(out);
+  BOOST_TEST_MESSAGE("queue depth 4, 16 writers: " << r.dump());
+  BOOST_TEST(r["ok"].get<uint64_t>() == 160u);
+  BOOST_TEST(r["peak"].get<uint32_t>() == 4u);
+  BOOST_TEST(r["queue_full"].get<uint64_t>() > 0u);
+}

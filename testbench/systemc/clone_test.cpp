@@ -473,3 +473,30 @@ BOOST_AUTO_TEST_CASE(a_volume_serves_one_local_copy_service_at_a_time) {
   BOOST_TEST(r["pair_of_clone_destination"][1].get<std::string>().find("clone session") !=
              std::string::npos);
 }
+
+// Copy TCBs are a bound (clones.copy_tcbs): with two, a third session is
+// refused while both copy, and accepted once one has copied, before any
+// TERMINATE: a copied session needs no copy program.
+BOOST_AUTO_TEST_CASE(a_copied_session_returns_its_copy_tcb_before_terminate) {
+  LocalTopologyConfig c;
+  c.volumes = 6;
+  c.tracks = 64;
+  c.firmware.clones.copy_tcbs = 2;
+  const json r = in_local_topology(c, [](LocalTopology& t) {
+    json out;
+    t.command(fw::kActiveCopyClone, local_volume(0), local_volume(1));
+    t.command(fw::kActiveCopyClone, local_volume(2), local_volume(3));
+    const auto busy = t.command(fw::kCreateClone, local_volume(4), local_volume(5));
+    out["while_copying"] = {result(busy), busy.message};
+    wait_clone(t, local_volume(1), fw::CloneState::copied);
+    out["after_copied"] = result(t.command(fw::kCreateClone, local_volume(4), local_volume(5)));
+    out["first_still_there"] = std::string(to_string(t.firmware().clones().state(local_volume(1))));
+    return out;
+  });
+  BOOST_TEST_MESSAGE("copy TCBs: " << r.dump());
+  BOOST_TEST(r["while_copying"][0].get<std::string>() == "no resources");
+  BOOST_TEST(r["while_copying"][1].get<std::string>().find("all 2 copy TCBs are busy") !=
+             std::string::npos);
+  BOOST_TEST(r["after_copied"].get<std::string>() == "ok");
+  BOOST_TEST(r["first_still_there"].get<std::string>() == "copied");
+}

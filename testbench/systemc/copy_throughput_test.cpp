@@ -17,13 +17,14 @@ namespace {
 const uint16_t SRC = local_volume(0);
 const uint16_t DST = local_volume(1);
 
-json clone_copy(uint64_t tracks, json cache = json::object()) {
+json clone_copy(uint64_t tracks, json cache = json::object(), uint32_t data_drives = 7) {
   LocalTopologyConfig c;
   c.volumes = 2;
   c.tracks = tracks;
-  c.drives = 8;
+  c.drives = data_drives + 1;
   c.cache_slots = 4096;
-  c.array_patch = {{"parity_group", {{"raid", "raid5"}, {"data_drives", 7}}}, {"cache", cache}};
+  c.array_patch = {{"parity_group", {{"raid", "raid5"}, {"data_drives", data_drives}}},
+                   {"cache", cache}};
   return in_local_topology(c, [](LocalTopology& t) {
     const sc_core::sc_time start = sc_core::sc_time_stamp();
     const auto s = t.command(fw::kActiveCopyClone, SRC, DST);

@@ -242,3 +242,45 @@ BOOST_AUTO_TEST_CASE(a_link_going_down_fails_the_exchanges_in_flight_with_link_d
   BOOST_TEST(down == 8);
   BOOST_TEST(r["commits"].size() == 1u);  // only the write after the link came back
 }
+
+// Seed 001's secondary is an array (issue 19, item 6): the commit goes
+// through its processors and cache, and once its write-pending limit is
+// reached, through its destage to its drives. A secondary with one drive
+// and a small cache holds the primary to what that drive can absorb.
+BOOST_AUTO_TEST_CASE(a_secondary_array_commits_through_its_cache_and_holds_the_primary_back) {
+  auto scenario = [](uint64_t slots) {
+    Scenario s;
+    s.link.distance_km = 10;
+    s.link.bb_credits = 1000;
+    s.fcp.buffers = 16;
+    s.threads = 64;
+    s.writes_per_thread = 25;
+    s.window_from_s = 0.01;
+    s.window_to_s = 0.03;
+    s.secondary_array = {{"cache", {{"slots", slots}}},
+                         {"drives", 1},
+                         {"parity_group", {{"raid", "raid0"}, {"data_drives", 1}}},
+                         {"volumes",
+                          {{{"first_device", "0x0200"},
+                            {"count", 1},
+                            {"model", "FBA"},
+                            {"tracks", 4096},
+                            {"track_kib", 64}}}}};
+    return s;
+  };
+  const json big = run(scenario(8192));
+  const json small = run(scenario(64));
+  BOOST_TEST_MESSAGE("secondary array, 8,192 slots: " << big["mb_per_s"] << " MB/s, "
+                                                      << big["secondary_write_pending_waits"]
+                                                      << " write-pending waits");
+  BOOST_TEST_MESSAGE("secondary array, 64 slots: " << small["mb_per_s"] << " MB/s, "
+                                                   << small["secondary_write_pending_waits"]
+                                                   << " write-pending waits");
+  expect_nothing_lost(big, 64 * 25);
+  expect_nothing_lost(small, 64 * 25);
+  BOOST_TEST(big["secondary_write_pending_waits"].get<uint64_t>() == 0u);
+  BOOST_TEST(small["secondary_write_pending_waits"].get<uint64_t>() > 0u);
+  BOOST_TEST(small["mb_per_s"].get<double>() < big["mb_per_s"].get<double>());
+  // Never more than the one drive's media rate (156 MB/s of 520-byte sectors).
+  BOOST_TEST(small["mb_per_s"].get<double>() < 156.0);
+}

@@ -68,6 +68,10 @@ constexpr std::array kDocs = std::to_array<ParameterDoc>({
      "assumed: four 512-byte blocks per frame; FC-FS allows up to 2,112"},
     {"/host_adapters/command_cycles", "cycles",
      "assumed: 10 us of a 1 GHz core per host command (decode, directory, response)"},
+    {"/host_adapters/queue_depth", "commands per port",
+     "assumed: 2,048 commands a front-end port holds at once, the order of the per-port queue "
+     "depths mid-range FC targets advertise; at most 65,535, the exchanges a 16-bit OX_ID names "
+     "(FC-FS). A host beyond it is answered QUEUE FULL and holds its command"},
     {"/disk_adapters/count", "adapters",
      "assumed: two back-end adapters; parity groups hang on them round robin"},
     {"/disk_adapters/ports", "ports per adapter",
