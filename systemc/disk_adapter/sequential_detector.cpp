@@ -18,13 +18,16 @@ SequentialDetector::Prefetch SequentialDetector::access(uint16_t device, uint64_
     Stream* lru =
         &*std::min_element(streams.begin(), streams.end(),
                            [](const Stream& a, const Stream& b) { return a.used < b.used; });
-    *lru = {track + 1, track + 1, clock_, true};
+    *lru = {track + 1, track + 1, clock_, 1, true};
     return {};
   }
   s->next = track + 1;
   s->used = clock_;
+  ++s->in_order;
   s->ahead_end = std::max(s->ahead_end, s->next);
-  if (window == 0 || s->ahead_end >= tracks || s->ahead_end - s->next > window / 2) return {};
+  if (window == 0 || s->in_order < kTracksInOrder || s->ahead_end >= tracks ||
+      s->ahead_end - s->next > window / 2)
+    return {};
   const uint64_t end = std::min(tracks, s->next + window);
   const Prefetch p{s->ahead_end, end - s->ahead_end};
   s->ahead_end = end;

@@ -127,8 +127,8 @@ BOOST_AUTO_TEST_CASE(a_sequential_run_destages_as_whole_stripes_without_reads) {
 
 namespace {
 
-// A clone copies 0x3000 to 0x3001 while a host reads 0x3002 at random,
-// all on the same eight drives.
+// A clone copies 0x3000 to 0x3001 while four hosts read 0x3002 at random
+// (4 KiB, aligned), all on the same eight drives.
 json read_during_copy(double background_share) {
   LocalTopologyConfig c = group_of_8({}, {{"background_share", background_share}});
   c.volumes = 3;
@@ -136,17 +136,19 @@ json read_during_copy(double background_share) {
     bool copying = true;
     uint64_t reads = 0;
     double sum_us = 0;
-    sc_core::sc_spawn([&] {
-      std::mt19937_64 rng(7);
-      std::vector<uint8_t> data(8 * 512);
-      const uint64_t blocks = t.blocks(local_volume(2));
-      while (copying) {
-        const auto s = t.array().read(0, local_volume(2), rng() % (blocks - 8), 8, data);
-        ++reads;
-        sum_us += s.response.to_seconds() * 1e6;
-        wait_ms(1);
-      }
-    });
+    for (unsigned h = 0; h < 4; ++h) {
+      sc_core::sc_spawn([&, h] {
+        std::mt19937_64 rng(7 + h);
+        std::vector<uint8_t> data(8 * 512);
+        const uint64_t blocks = t.blocks(local_volume(2));
+        while (copying) {
+          const auto s = t.array().read(h, local_volume(2), rng() % (blocks - 8) / 8 * 8, 8, data);
+          ++reads;
+          sum_us += s.response.to_seconds() * 1e6;
+          wait_ms(0.5);
+        }
+      });
+    }
     const sc_core::sc_time start = sc_core::sc_time_stamp();
     t.command(fw::kActiveCopyClone, V0, V1);
     while (t.firmware().clones().state(V1) != fw::CloneState::copied) wait_ms(0.1);
