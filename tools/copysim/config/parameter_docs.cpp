@@ -51,12 +51,13 @@ constexpr std::array kDocs = std::to_array<ParameterDoc>({
     {"/cache/destage_gather_blocks", "blocks",
      "assumed: 4 MiB of 512-byte blocks, nine stripe rows of a 7D+1P group with 64 KiB chunks, "
      "so a sequential run destages as whole stripes with few switches between reading and "
-     "writing (the 1,000-track clone of docs/PLATFORM.md: 2 MiB 101 ms to the drives, 4 MiB 73 "
-     "ms)"},
+     "writing (the 1,000-track clone of docs/PLATFORM.md, with prefetch the same size: 1 MiB "
+     "146.2 ms to the drives, 4 MiB 73.3 ms)"},
     {"/cache/prefetch_blocks", "blocks",
      "assumed: 4 MiB ahead of a sequential reader or copy (at most an eighth of the slots), "
      "staged half a window at a time so each drive reads several chunks per positioning (the "
-     "1,000-track clone of docs/PLATFORM.md: 1 MiB 80 ms to copied, 4 MiB 39 ms)"},
+     "1,000-track clone of docs/PLATFORM.md, with gathering the same size: 1 MiB 107.8 ms to "
+     "copied, 4 MiB 38.9 ms)"},
     {"/host_adapters/count", "adapters",
      "assumed: a small mid-range front end, two adapters of four ports (eight host ports)"},
     {"/host_adapters/ports", "ports per adapter",
