@@ -379,6 +379,10 @@ nlohmann::json StorageArray::statistics() const {
                     {"destage_data_checks", s.destage_data_checks},
                     {"write_reassigns", s.write_reassigns},
                     {"copies", s.copies},
+                    {"prefetches", s.prefetches},
+                    {"tracks_prefetched", s.tracks_prefetched},
+                    {"gathered_destages", s.gathered_destages},
+                    {"pressed_destages", s.pressed_destages},
                     {"port_utilization", port_util}});
   }
   j["disk_adapters"] = dkas;

@@ -112,10 +112,10 @@ bool DiskAdapter::make_valid(Slot& slot, const Volume& volume, uint32_t first, u
   return staged;
 }
 
-// Tracks already in cache (wholly or in part) are read again with their
-// neighbours, keeping their newer blocks, so that one command covers the
-// range; a track another stage is filling splits it in two; a track with no
-// slot free ends it.
+// Tracks wholly in cache at either end of the range are left out; one in
+// the middle is read again with its neighbours, keeping its newer blocks,
+// so that one command covers the range. A track another stage is filling
+// splits it in two; a track with no slot free ends it.
 void DiskAdapter::stage_ahead(const Volume& volume, uint64_t first, uint64_t count,
                               Priority priority) {
   const uint32_t bpt = volume.geometry.blocks_per_track;
@@ -132,18 +132,30 @@ void DiskAdapter::stage_ahead(const Volume& volume, uint64_t first, uint64_t cou
     stats_.tracks_prefetched += run.size();
     run.clear();
   };
+  // Whole tracks in cache at the ends of a run are not read at all.
+  std::size_t whole_at_end = 0;
+  auto trim_and_stage = [&] {
+    for (; whole_at_end > 0; --whole_at_end) {
+      run.back()->staging = false;
+      cache_.release(*run.back());
+      run.pop_back();
+    }
+    stage_run();
+  };
   for (uint64_t t = first; t < first + count; ++t) {
     Slot* s = cache_.try_acquire({volume.device, t}, bpt);
     if (s == nullptr) break;
-    if (s->staging) {
+    const bool whole = s->all_valid(0, bpt);
+    if (s->staging || (whole && run.empty())) {
       cache_.release(*s);
-      stage_run();
+      trim_and_stage();
       continue;
     }
     s->staging = true;
     run.push_back(s);
+    whole_at_end = whole ? whole_at_end + 1 : 0;
   }
-  stage_run();
+  trim_and_stage();
 }
 
 // One group read for consecutive tracks; blocks already valid in a slot
