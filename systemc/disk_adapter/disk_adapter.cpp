@@ -137,6 +137,7 @@ void DiskAdapter::stage_ahead(const Volume& volume, uint64_t first, uint64_t cou
   auto trim_and_stage = [&] {
     for (; whole_at_end > 0; --whole_at_end) {
       run.back()->staging = false;
+      run.back()->changed.notify(sc_core::SC_ZERO_TIME);
       cache_.release(*run.back());
       run.pop_back();
     }

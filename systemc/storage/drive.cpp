@@ -256,7 +256,11 @@ Drive::Command* Drive::pick() {
     ++stats_.aged;
     return queue_.front();
   }
-  std::vector<Command*> host, background;
+  // Reused between picks: a pick happens for every command.
+  std::vector<Command*>& host = pick_host_;
+  std::vector<Command*>& background = pick_background_;
+  host.clear();
+  background.clear();
   for (auto it = queue_.begin(); it != tagged; ++it) {
     ((*it)->priority == DriveCommand::Priority::host ? host : background).push_back(*it);
   }

@@ -242,6 +242,7 @@ class Drive {
   uint64_t service_end_ps_ = 0;
   bool sweeping_up_ = true;       // the elevator's direction
   double background_credit_ = 0;  // grows by background_share per host pick over background
+  std::vector<Command*> pick_host_, pick_background_;
   uint64_t next_sequence_ = 0;
   // The read-ahead: where and when it began, and the first block the
   // host has not yet taken from it.
