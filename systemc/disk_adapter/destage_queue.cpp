@@ -46,17 +46,10 @@ std::vector<DestageQueue::Entry> DestageQueue::take(uint64_t now_ps, bool presse
 // From `start`, first back to the start of its run (within one unit), then
 // forward, up to `gather_blocks`.
 std::vector<DestageQueue::Entry> DestageQueue::gather(const Key& start) {
-  Key first = start;
-  const uint64_t bpt = by_track_.at(start).entry.slot->blocks;
-  uint64_t blocks = bpt;
-  while (first.second > 0 && blocks < policy_.gather_blocks &&
-         by_track_.count({first.first, first.second - 1}) != 0) {
-    --first.second;
-    blocks += bpt;
-  }
+  const Key first = run_around(start).first;
   std::vector<Entry> taken;
   uint64_t gathered = 0;
-  for (Key k = first; gathered < policy_.gather_blocks || k == start; ++k.second) {
+  for (Key k = first; gathered < policy_.gather_blocks; ++k.second) {
     auto it = by_track_.find(k);
     if (it == by_track_.end()) break;
     taken.push_back(it->second.entry);
